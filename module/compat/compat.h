@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * compat.h - the few kernel interfaces that differ between the kernels we
+ * build for, decided by the build-time probes in probes/ (see probe.sh).
+ */
+#ifndef _XPMEM_COMPAT_H
+#define _XPMEM_COMPAT_H
+
+#include <linux/mm.h>
+
+#include "generated/config.h"
+
+static inline void xpmem_vm_flags_set(struct vm_area_struct *vma,
+				      unsigned long flags)
+{
+#ifdef XPMEM_HAVE_VM_FLAGS_SET
+	vm_flags_set(vma, flags);
+#else
+	vma->vm_flags |= flags;
+#endif
+}
+
+static inline void xpmem_vm_flags_clear(struct vm_area_struct *vma,
+					unsigned long flags)
+{
+#ifdef XPMEM_HAVE_VM_FLAGS_SET
+	vm_flags_clear(vma, flags);
+#else
+	vma->vm_flags &= ~flags;
+#endif
+}
+
+#endif /* _XPMEM_COMPAT_H */

@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * segment.c - MAKE and REMOVE, segment lifetime, and the source-side
+ * interval notifier that keeps every attacher coherent with the source.
+ *
+ * Each segment owns a private inode on a small pseudo filesystem;
+ * attachments are shared mappings of that inode whose file offset is the
+ * source virtual address. When the source's page tables change over
+ * [a, b) -- munmap, madvise, COW, reclaim, migration, compaction, NUMA
+ * balancing, khugepaged, exit -- the notifier bumps the sequence the fault
+ * path checks and zaps [a, b) in every attacher with one
+ * unmap_mapping_range(). The next touch refaults the current page.
+ */
+#include <linux/file.h>
+#include <linux/mount.h>
+#include <linux/pseudo_fs.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "xpmem_internal.h"
+
+#define XPMEM_FS_MAGIC 0x78706d6d	/* "xpmm" */
+
+static struct vfsmount *xpmem_mnt;
+
+/*
+ * Zapping an attachment fires the notifiers of the attacher's mm, and
+ * that mm often exports itself too (MPI ranks export their whole address
+ * space). Nothing can be mirrored from an attachment (faults there fail),
+ * so a segment notifier reached from inside one of our own zaps has
+ * nothing to do. Skipping it keeps zaps from nesting segment locks.
+ */
+struct zapper {
+	struct list_head link;
+	struct task_struct *task;
+};
+
+static LIST_HEAD(zappers);
+static DEFINE_SPINLOCK(zappers_lock);
+static atomic_t zappers_active = ATOMIC_INIT(0);
+
+bool xpmem_zapping(void)
+{
+	struct zapper *z;
+	bool found = false;
+
+	if (!atomic_read(&zappers_active))
+		return false;
+	spin_lock(&zappers_lock);
+	list_for_each_entry(z, &zappers, link) {
+		if (z->task == current) {
+			found = true;
+			break;
+		}
+	}
+	spin_unlock(&zappers_lock);
+	return found;
+}
+
+static void zap_attachers(struct xpmem_segment *seg, unsigned long start,
+			  unsigned long len)
+{
+	struct zapper z = { .task = current };
+
+	spin_lock(&zappers_lock);
+	list_add(&z.link, &zappers);
+	atomic_inc(&zappers_active);
+	spin_unlock(&zappers_lock);
+
+	unmap_mapping_range(seg->file->f_mapping, start, len, 1);
+
+	spin_lock(&zappers_lock);
+	list_del(&z.link);
+	atomic_dec(&zappers_active);
+	spin_unlock(&zappers_lock);
+}
+
+static bool source_invalidate(struct mmu_interval_notifier *mni,
+			      const struct mmu_notifier_range *range,
+			      unsigned long cur_seq)
+{
+	struct xpmem_segment *seg =
+		container_of(mni, struct xpmem_segment, notifier);
+	unsigned long start, end;
+
+	if (xpmem_zapping())
+		return true;
+	/* unmap_mapping_range() sleeps; the OOM reaper must skip us */
+	if (!mmu_notifier_range_blockable(range))
+		return false;
+
+	mutex_lock(&seg->map_lock);
+	mmu_interval_set_seq(mni, cur_seq);
+	mutex_unlock(&seg->map_lock);
+
+	/*
+	 * No fault can install from before the new sequence once the lock was
+	 * dropped, so zapping outside the lock is enough and keeps nested
+	 * notifiers of the attachers' mms from running under it.
+	 */
+	start = max(range->start, seg->start);
+	end = min(range->end, seg->start + seg->size);
+	if (start < end)
+		zap_attachers(seg, start, end - start);
+	return true;
+}
+
+static const struct mmu_interval_notifier_ops source_notifier_ops = {
+	.invalidate = source_invalidate,
+};
+
+static void segment_free(struct kref *ref)
+{
+	struct xpmem_segment *seg = container_of(ref, struct xpmem_segment, ref);
+
+	kfree_rcu(seg, rcu);
+}
+
+void xpmem_segment_put(struct xpmem_segment *seg)
+{
+	kref_put(&seg->ref, segment_free);
+}
+
+static int segment_file_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	return xpmem_attach_mmap(file->private_data, vma);
+}
+
+static int segment_file_release(struct inode *inode, struct file *file)
+{
+	xpmem_segment_put(file->private_data);
+	return 0;
+}
+
+static const struct file_operations segment_fops = {
+	.owner		= THIS_MODULE,
+	.mmap		= segment_file_mmap,
+	.release	= segment_file_release,
+	.llseek		= noop_llseek,
+};
+
+static int create_file(struct xpmem_segment *seg)
+{
+	struct inode *inode;
+	struct file *file;
+
+	inode = alloc_anon_inode(xpmem_mnt->mnt_sb);
+	if (IS_ERR(inode))
+		return PTR_ERR(inode);
+	file = alloc_file_pseudo(inode, xpmem_mnt, "xpmem-segment", O_RDWR,
+				 &segment_fops);
+	if (IS_ERR(file)) {
+		iput(inode);
+		return PTR_ERR(file);
+	}
+	kref_get(&seg->ref);		/* dropped by segment_file_release */
+	file->private_data = seg;
+	seg->file = file;
+	return 0;
+}
+
+/* Validate a MAKE request as the lineage does; whole-space sizes truncate. */
+static int check_range(u64 vaddr, size_t *size)
+{
+	if (*size == 0)
+		return -EINVAL;
+	if (*size == XPMEM_MAXADDR_SIZE && vaddr < TASK_SIZE)
+		*size = TASK_SIZE - vaddr;
+	if (vaddr + *size < vaddr || vaddr + *size > TASK_SIZE)
+		return -EINVAL;
+	if (!PAGE_ALIGNED(vaddr) || !PAGE_ALIGNED(*size))
+		return -EINVAL;
+	return 0;
+}
+
+long xpmem_make(struct xpmem_proc *proc, struct xpmem_cmd_make __user *arg)
+{
+	struct xpmem_cmd_make cmd;
+	struct xpmem_segment *seg;
+	int ret;
+
+	if (copy_from_user(&cmd, arg, sizeof(cmd)))
+		return -EFAULT;
+	if (cmd.permit_type != XPMEM_PERMIT_MODE || cmd.permit_value & ~0777ULL)
+		return -EINVAL;
+	ret = check_range(cmd.vaddr, &cmd.size);
+	if (ret)
+		return ret;
+
+	seg = kzalloc(sizeof(*seg), GFP_KERNEL_ACCOUNT);
+	if (!seg)
+		return -ENOMEM;
+	kref_init(&seg->ref);
+	INIT_HLIST_NODE(&seg->id_node);
+	INIT_LIST_HEAD(&seg->owner_link);
+	mutex_init(&seg->map_lock);
+	mutex_init(&seg->attach_lock);
+	init_rwsem(&seg->sem);
+	seg->start = cmd.vaddr;
+	seg->size = cmd.size;
+	seg->mode = cmd.permit_value;
+	seg->uid = proc->uid;
+	seg->gid = proc->gid;
+	seg->mm = current->mm;
+
+	ret = create_file(seg);
+	if (ret)
+		goto err_free;
+	ret = mmu_interval_notifier_insert(&seg->notifier, current->mm,
+					   seg->start, seg->size,
+					   &source_notifier_ops);
+	if (ret)
+		goto err_file;
+
+	mutex_lock(&proc->lock);
+	if (proc->dead) {
+		mutex_unlock(&proc->lock);
+		ret = -XPMEM_ERRNO_NOPROC;
+		goto err_notifier;
+	}
+	seg->owner = proc;
+	list_add_tail(&seg->owner_link, &proc->segments);
+	xpmem_segment_hash(seg);
+	mutex_unlock(&proc->lock);
+
+	if (put_user(seg->segid, &arg->segid)) {
+		mutex_lock(&proc->lock);
+		list_del_init(&seg->owner_link);
+		mutex_unlock(&proc->lock);
+		xpmem_segment_destroy(seg);
+		return -EFAULT;
+	}
+	return 0;
+
+err_notifier:
+	mmu_interval_notifier_remove(&seg->notifier);
+err_file:
+	fput(seg->file);		/* drops the file's segment reference */
+err_free:
+	xpmem_segment_put(seg);
+	return ret;
+}
+
+/*
+ * Remove a segment: no new permits, every attacher loses its PTEs and
+ * gets SIGBUS on the next touch. Permits and attacher VMAs keep the
+ * object alive until they go. Safe to call more than once.
+ */
+void xpmem_segment_destroy(struct xpmem_segment *seg)
+{
+	down_write(&seg->sem);
+	if (seg->removed) {
+		up_write(&seg->sem);
+		return;
+	}
+	seg->removed = true;
+	up_write(&seg->sem);
+
+	xpmem_segment_unhash(seg);
+	zap_attachers(seg, 0, 0);
+	mmu_interval_notifier_remove(&seg->notifier);
+	fput(seg->file);
+	xpmem_segment_put(seg);
+}
+
+long xpmem_remove(struct xpmem_proc *proc, struct xpmem_cmd_remove __user *arg)
+{
+	struct xpmem_cmd_remove cmd;
+	struct xpmem_segment *seg;
+	long ret = 0;
+
+	if (copy_from_user(&cmd, arg, sizeof(cmd)))
+		return -EFAULT;
+	if (cmd.segid <= 0)
+		return -EINVAL;
+	seg = xpmem_segment_find(cmd.segid);
+	if (!seg)
+		return -ENOENT;
+
+	mutex_lock(&proc->lock);
+	if (seg->owner != proc) {
+		mutex_unlock(&proc->lock);
+		ret = -EACCES;
+		goto out;
+	}
+	list_del_init(&seg->owner_link);
+	seg->owner = NULL;
+	mutex_unlock(&proc->lock);
+	xpmem_segment_destroy(seg);
+out:
+	xpmem_segment_put(seg);
+	return ret;
+}
+
+static int xpmem_fs_init_context(struct fs_context *fc)
+{
+	return init_pseudo(fc, XPMEM_FS_MAGIC) ? 0 : -ENOMEM;
+}
+
+static struct file_system_type xpmem_fs_type = {
+	.name		= "xpmem",
+	.init_fs_context = xpmem_fs_init_context,
+	.kill_sb	= kill_anon_super,
+};
+
+int xpmem_segments_init(void)
+{
+	xpmem_mnt = kern_mount(&xpmem_fs_type);
+	return PTR_ERR_OR_ZERO(xpmem_mnt);
+}
+
+void xpmem_segments_exit(void)
+{
+	kern_unmount(xpmem_mnt);
+}
