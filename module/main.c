@@ -10,6 +10,30 @@
 
 #include "xpmem_internal.h"
 
+/* The lineage's ABI, frozen: existing binaries pass these structs as is. */
+#define ABI_FIELD(type, field, offset) \
+	static_assert(offsetof(struct type, field) == (offset))
+static_assert(sizeof(struct xpmem_cmd_make) == 40);
+ABI_FIELD(xpmem_cmd_make, size, 8);
+ABI_FIELD(xpmem_cmd_make, permit_type, 16);
+ABI_FIELD(xpmem_cmd_make, permit_value, 24);
+ABI_FIELD(xpmem_cmd_make, segid, 32);
+static_assert(sizeof(struct xpmem_cmd_remove) == 8);
+static_assert(sizeof(struct xpmem_cmd_get) == 32);
+ABI_FIELD(xpmem_cmd_get, flags, 8);
+ABI_FIELD(xpmem_cmd_get, permit_type, 12);
+ABI_FIELD(xpmem_cmd_get, permit_value, 16);
+ABI_FIELD(xpmem_cmd_get, apid, 24);
+static_assert(sizeof(struct xpmem_cmd_release) == 8);
+static_assert(sizeof(struct xpmem_cmd_attach) == 40);
+ABI_FIELD(xpmem_cmd_attach, offset, 8);
+ABI_FIELD(xpmem_cmd_attach, size, 16);
+ABI_FIELD(xpmem_cmd_attach, vaddr, 24);
+ABI_FIELD(xpmem_cmd_attach, fd, 32);
+ABI_FIELD(xpmem_cmd_attach, flags, 36);
+static_assert(sizeof(struct xpmem_cmd_detach) == 8);
+static_assert(XPMEM_CMD_MAKE == 0x7801 && XPMEM_CMD_FORK_END == 0x7808);
+
 static int dev_open(struct inode *inode, struct file *file)
 {
 	struct xpmem_proc *proc;
