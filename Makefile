@@ -71,6 +71,7 @@ demo:
 	@tests/vm/run --kver "$(KVER)" -- examples/demo.sh
 
 bench: all
+	$(MAKE) -C bench
 	@tests/vm/run --kver "$(KVER)" --cpu max,erms=off,fsrm=off -- bench/run.sh
 
 checkpatch:
