@@ -12,6 +12,7 @@
  * unmap_mapping_range(). The next touch refaults the current page.
  */
 #include <linux/file.h>
+#include <linux/module.h>
 #include <linux/mount.h>
 #include <linux/pseudo_fs.h>
 #include <linux/sched/mm.h>
@@ -148,9 +149,12 @@ static int create_file(struct xpmem_segment *seg)
 	inode = alloc_anon_inode(xpmem_mnt->mnt_sb);
 	if (IS_ERR(inode))
 		return PTR_ERR(inode);
+	/* the file's last fput drops a reference on segment_fops.owner */
+	__module_get(THIS_MODULE);
 	file = alloc_file_pseudo(inode, xpmem_mnt, "xpmem-segment", O_RDWR,
 				 &segment_fops);
 	if (IS_ERR(file)) {
+		module_put(THIS_MODULE);
 		iput(inode);
 		return PTR_ERR(file);
 	}
