@@ -17,9 +17,6 @@
 
 #include "xpmem_internal.h"
 
-vm_fault_t xpmem_fault(struct vm_fault *vmf);
-vm_fault_t xpmem_pfn_mkwrite(struct vm_fault *vmf);
-
 /* Parts of [start, end) the attachment no longer covers. */
 struct dead_range {
 	struct list_head link;
@@ -362,7 +359,8 @@ static void unmap_attachment(struct xpmem_attach *att)
 	unsigned long start, end;
 
 	for (;;) {
-		start = end = 0;
+		start = 0;
+		end = 0;
 		mmap_read_lock(mm);
 		for (vma = find_vma(mm, att->start); vma && vma->vm_start < att->end;
 		     vma = find_vma(mm, vma->vm_end)) {

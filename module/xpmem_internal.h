@@ -90,7 +90,7 @@ struct xpmem_attach {
 	/* accounting of the PTEs installed in the attacher */
 	struct mmu_interval_notifier notifier;
 	bool notifier_live;
-	spinlock_t dead_lock;
+	spinlock_t dead_lock;		/* dead_ranges, released */
 	struct list_head dead_ranges;	/* pieces already unmapped */
 	bool released;			/* attacher mm torn down */
 	atomic64_t mapped;
@@ -135,7 +135,9 @@ int xpmem_attach_mmap(struct xpmem_segment *seg, struct vm_area_struct *vma);
 void xpmem_attach_count_mapped(struct xpmem_attach *att, long pages);
 
 /* fault.c */
-extern const struct vm_operations_struct xpmem_vm_ops;
+vm_fault_t xpmem_fault(struct vm_fault *vmf);
+vm_fault_t xpmem_pfn_mkwrite(struct vm_fault *vmf);
+extern const struct vm_operations_struct xpmem_vm_ops;	/* attach.c */
 
 /* stats.c */
 struct xpmem_stats {
@@ -143,6 +145,7 @@ struct xpmem_stats {
 	atomic64_t pages_unmapped;	/* PTEs removed from attachers */
 	atomic64_t faults;
 };
+
 extern struct xpmem_stats xpmem_stats;
 int xpmem_stats_init(void);
 void xpmem_stats_exit(void);

@@ -51,6 +51,7 @@
 #ifndef _XPMEM_H
 #define _XPMEM_H
 
+#include <linux/ioctl.h>
 #include <linux/types.h>
 #ifndef __KERNEL__
 #include <sys/types.h>
