@@ -70,12 +70,15 @@ static long count_live(struct xpmem_attach *att, unsigned long start,
 void xpmem_attach_count_mapped(struct xpmem_attach *att, long pages)
 {
 	atomic64_add(pages, &att->mapped);
+	atomic64_add(pages, &xpmem_stats.pages_mapped);
+	xpmem_account_add(&att->charge, mapped_pages, pages);
 }
 
 static void count_unmapped(struct xpmem_attach *att, long pages)
 {
 	atomic64_sub(pages, &att->mapped);
 	atomic64_add(pages, &xpmem_stats.pages_unmapped);
+	xpmem_account_add(&att->charge, mapped_pages, -pages);
 }
 
 static bool attacher_invalidate(struct mmu_interval_notifier *mni,
@@ -124,6 +127,7 @@ static void attach_free(struct kref *ref)
 	mutex_lock(&permit->lock);
 	list_del_init(&att->permit_link);
 	mutex_unlock(&permit->lock);
+	xpmem_unregister(&att->all_link);
 	if (att->notifier_live)
 		mmu_interval_notifier_remove(&att->notifier);
 	/* anything the notifier could not see still balances at rest */
@@ -133,6 +137,13 @@ static void attach_free(struct kref *ref)
 	list_for_each_entry_safe(d, tmp, &att->dead_ranges, link)
 		kfree(d);
 	atomic_dec(&permit->seg->attach_count);
+	atomic_dec(&permit->attach_count);
+	if (att->charged) {
+		xpmem_account_add(&att->charge, attachments, -1);
+		xpmem_account_add(&att->charge, attached_bytes,
+				  -(s64)(att->end - att->start));
+	}
+	xpmem_charge_release(&att->charge);
 	xpmem_permit_put(permit);
 	kfree(att);
 }
@@ -316,12 +327,28 @@ long xpmem_attach(struct xpmem_proc *proc, struct xpmem_cmd_attach __user *arg)
 		goto err_permit;
 	kref_init(&att->ref);
 	INIT_LIST_HEAD(&att->permit_link);
+	INIT_LIST_HEAD(&att->all_link);
 	INIT_LIST_HEAD(&att->dead_ranges);
 	spin_lock_init(&att->dead_lock);
 	att->permit = permit;		/* takes over the lookup reference */
 	att->mm = current->mm;
+	att->tgid = current->tgid;
 	att->writable = permit->flags == XPMEM_RDWR;
+	att->src_start = permit->seg->start + cmd.offset;
 	atomic_inc(&permit->seg->attach_count);
+	atomic_inc(&permit->attach_count);
+	ret = xpmem_charge_current(&att->charge);
+	if (!ret)
+		ret = xpmem_quota_check(&att->charge,
+					XPMEM_QUOTA_ATTACHED_BYTES, cmd.size);
+	if (ret) {
+		if (ret == -EDQUOT)
+			xpmem_event_quota(&att->charge,
+					  XPMEM_QUOTA_ATTACHED_BYTES,
+					  permit->seg->segid);
+		kref_put(&att->ref, attach_free);
+		return ret;
+	}
 
 	addr = map_attachment(permit->seg, att, &cmd);
 	if (IS_ERR_VALUE(addr)) {
@@ -332,6 +359,10 @@ long xpmem_attach(struct xpmem_proc *proc, struct xpmem_cmd_attach __user *arg)
 	}
 	att->start = addr;
 	att->end = addr + cmd.size;
+	att->charged = true;
+	xpmem_account_add(&att->charge, attachments, 1);
+	xpmem_account_add(&att->charge, attached_bytes, cmd.size);
+	xpmem_register(&att->all_link, &xpmem_all_attachments);
 	if (!mmu_interval_notifier_insert(&att->notifier, current->mm, addr,
 					  cmd.size, &attacher_notifier_ops))
 		att->notifier_live = true;
@@ -430,4 +461,19 @@ void xpmem_attach_unmap_all(struct xpmem_permit *permit)
 		unmap_attachment(att);
 		kref_put(&att->ref, attach_free);
 	}
+}
+
+/*
+ * A permit revoked from outside its process (a job unregistered): its
+ * attachments stay mapped but lose their PTEs, and refault to SIGBUS.
+ */
+void xpmem_attach_zap_all(struct xpmem_permit *permit)
+{
+	struct xpmem_attach *att;
+
+	mutex_lock(&permit->lock);
+	list_for_each_entry(att, &permit->attachments, permit_link)
+		xpmem_segment_zap(permit->seg, att->src_start,
+				  att->end - att->start);
+	mutex_unlock(&permit->lock);
 }

@@ -174,7 +174,20 @@ static vm_fault_t map_window(struct vm_fault *vmf, bool write, bool mkwrite)
 	if (!att)
 		return VM_FAULT_SIGBUS;
 	atomic64_inc(&xpmem_stats.faults);
+	xpmem_account_add(&att->charge, faults, 1);
 	frame_window(&w, vma, vmf->address & PAGE_MASK);
+	/* under a mapped-pages quota, map only what is asked for */
+	if (xpmem_quota_check(&att->charge, XPMEM_QUOTA_MAPPED_PAGES,
+			      w.npages)) {
+		if (xpmem_quota_check(&att->charge, XPMEM_QUOTA_MAPPED_PAGES, 1)) {
+			xpmem_event_quota(&att->charge, XPMEM_QUOTA_MAPPED_PAGES,
+					  seg->segid);
+			return VM_FAULT_SIGBUS;
+		}
+		w.start += w.fault_idx << PAGE_SHIFT;
+		w.fault_idx = 0;
+		w.npages = 1;
+	}
 	w.att = att;
 	w.mm = vma->vm_mm;
 	w.installed = 0;
@@ -220,10 +233,8 @@ static vm_fault_t map_window(struct vm_fault *vmf, bool write, bool mkwrite)
 		}
 		mutex_unlock(&seg->map_lock);
 	}
-	if (w.installed) {
-		atomic64_add(w.installed, &xpmem_stats.pages_mapped);
+	if (w.installed)
 		xpmem_attach_count_mapped(att, w.installed);
-	}
 out:
 	up_read(&seg->sem);
 	if (ret == VM_FAULT_RETRY && mkwrite) {

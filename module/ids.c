@@ -6,6 +6,10 @@
  * any local user could guess a peer's segid. Ours are random positive
  * 64-bit values, unique among the live ones, found through a hash table.
  * Lookups run under RCU and take a reference only on live objects.
+ *
+ * The registry lists every live segment, permit and attachment for the
+ * netlink dumps; its generation number tells a dump that spans several
+ * messages whether the lists changed under it.
  */
 #include <linux/hashtable.h>
 #include <linux/random.h>
@@ -19,6 +23,30 @@
 static DEFINE_HASHTABLE(segments, ID_HASH_BITS);
 static DEFINE_HASHTABLE(permits, ID_HASH_BITS);
 static DEFINE_SPINLOCK(ids_lock);
+
+DEFINE_MUTEX(xpmem_registry_lock);
+LIST_HEAD(xpmem_all_segments);
+LIST_HEAD(xpmem_all_permits);
+LIST_HEAD(xpmem_all_attachments);
+unsigned int xpmem_registry_gen = 1;
+
+void xpmem_register(struct list_head *link, struct list_head *list)
+{
+	mutex_lock(&xpmem_registry_lock);
+	list_add_tail(link, list);
+	xpmem_registry_gen++;
+	mutex_unlock(&xpmem_registry_lock);
+}
+
+void xpmem_unregister(struct list_head *link)
+{
+	mutex_lock(&xpmem_registry_lock);
+	if (!list_empty(link)) {
+		list_del_init(link);
+		xpmem_registry_gen++;
+	}
+	mutex_unlock(&xpmem_registry_lock);
+}
 
 int xpmem_ids_init(void)
 {

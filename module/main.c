@@ -136,12 +136,17 @@ static int __init xpmem_init(void)
 	ret = misc_register(&xpmem_miscdev);
 	if (ret)
 		goto err_stats;
+	ret = xpmem_netlink_init();
+	if (ret)
+		goto err_misc;
 	pr_info("cross-process memory, version %x.%x.%x\n",
 		(XPMEM_CURRENT_VERSION >> 16) & 0xfff,
 		(XPMEM_CURRENT_VERSION >> 12) & 0xf,
 		XPMEM_CURRENT_VERSION & 0xfff);
 	return 0;
 
+err_misc:
+	misc_deregister(&xpmem_miscdev);
 err_stats:
 	xpmem_stats_exit();
 err_segments:
@@ -153,9 +158,11 @@ err_ids:
 
 static void __exit xpmem_exit(void)
 {
+	xpmem_netlink_exit();
 	misc_deregister(&xpmem_miscdev);
 	xpmem_stats_exit();
 	xpmem_segments_exit();
+	xpmem_policy_exit();
 	xpmem_ids_exit();
 }
 

@@ -21,12 +21,32 @@ static void permit_free(struct kref *ref)
 	struct xpmem_permit *permit = container_of(ref, struct xpmem_permit, ref);
 
 	xpmem_segment_put(permit->seg);
+	xpmem_charge_release(&permit->charge);
 	kfree_rcu(permit, rcu);
 }
 
 void xpmem_permit_put(struct xpmem_permit *permit)
 {
 	kref_put(&permit->ref, permit_free);
+}
+
+static void deny(struct xpmem_segment *seg, struct xpmem_charge *c,
+		 u32 rule_id)
+{
+	struct xpmem_event ev = {
+		.type = XPMEM_EVENT_TYPE_ACCESS_DENIED,
+		.segid = seg->segid,
+		.pid = current->tgid,
+		.uid = current_euid(),
+		.peer_pid = seg->tgid,
+		.peer_uid = seg->uid,
+		.has_peer = true,
+		.job_id = c->job ? c->job->id : 0,
+		.rule_id = rule_id,
+	};
+
+	xpmem_account_add(c, denials, 1);
+	xpmem_event(&ev);
 }
 
 static bool mode_allows(struct xpmem_segment *seg, int flags)
@@ -41,69 +61,6 @@ static bool mode_allows(struct xpmem_segment *seg, int flags)
 	else
 		granted = seg->mode;
 	return !(want & ~granted & 07) || capable(CAP_IPC_OWNER);
-}
-
-long xpmem_get(struct xpmem_proc *proc, struct xpmem_cmd_get __user *arg)
-{
-	struct xpmem_cmd_get cmd;
-	struct xpmem_segment *seg;
-	struct xpmem_permit *permit;
-	long ret;
-
-	if (copy_from_user(&cmd, arg, sizeof(cmd)))
-		return -EFAULT;
-	if (cmd.segid <= 0 || cmd.permit_type != XPMEM_PERMIT_MODE ||
-	    cmd.permit_value ||
-	    (cmd.flags != XPMEM_RDONLY && cmd.flags != XPMEM_RDWR))
-		return -EINVAL;
-
-	seg = xpmem_segment_find(cmd.segid);
-	if (!seg)
-		return -ENOENT;
-	ret = -ENOENT;
-	if (READ_ONCE(seg->removed))
-		goto err_seg;
-	ret = -EACCES;
-	if (!mode_allows(seg, cmd.flags))
-		goto err_seg;
-
-	ret = -ENOMEM;
-	permit = kzalloc(sizeof(*permit), GFP_KERNEL_ACCOUNT);
-	if (!permit)
-		goto err_seg;
-	kref_init(&permit->ref);
-	INIT_HLIST_NODE(&permit->id_node);
-	INIT_LIST_HEAD(&permit->owner_link);
-	INIT_LIST_HEAD(&permit->attachments);
-	mutex_init(&permit->lock);
-	permit->seg = seg;		/* takes over the lookup reference */
-	permit->mm = current->mm;
-	permit->flags = cmd.flags;
-
-	mutex_lock(&proc->lock);
-	if (proc->dead) {
-		mutex_unlock(&proc->lock);
-		xpmem_permit_put(permit);
-		return -XPMEM_ERRNO_NOPROC;
-	}
-	permit->owner = proc;
-	list_add_tail(&permit->owner_link, &proc->permits);
-	xpmem_permit_hash(permit);
-	mutex_unlock(&proc->lock);
-
-	if (put_user(permit->apid, &arg->apid)) {
-		mutex_lock(&proc->lock);
-		list_del_init(&permit->owner_link);
-		permit->owner = NULL;
-		mutex_unlock(&proc->lock);
-		xpmem_permit_revoke(permit);
-		return -EFAULT;
-	}
-	return 0;
-
-err_seg:
-	xpmem_segment_put(seg);
-	return ret;
 }
 
 /*
@@ -122,8 +79,111 @@ void xpmem_permit_revoke(struct xpmem_permit *permit)
 	mutex_unlock(&permit->lock);
 
 	xpmem_permit_unhash(permit);
+	xpmem_unregister(&permit->all_link);
 	xpmem_attach_unmap_all(permit);
-	xpmem_permit_put(permit);
+	xpmem_attach_zap_all(permit);	/* what could not be unmapped */
+	atomic_dec(&permit->seg->permit_count);
+	xpmem_account_add(&permit->charge, permits, -1);
+	xpmem_permit_put(permit);	/* the live reference */
+}
+
+/* RELEASE, or a failed GET: off the owner's list, then revoked. */
+static bool unlink_from_owner(struct xpmem_permit *permit,
+			      struct xpmem_proc *proc)
+{
+	mutex_lock(&proc->lock);
+	if (permit->owner != proc) {
+		mutex_unlock(&proc->lock);
+		return false;
+	}
+	list_del_init(&permit->owner_link);
+	permit->owner = NULL;
+	mutex_unlock(&proc->lock);
+	xpmem_permit_revoke(permit);
+	xpmem_permit_put(permit);	/* the owner's list */
+	return true;
+}
+
+long xpmem_get(struct xpmem_proc *proc, struct xpmem_cmd_get __user *arg)
+{
+	struct xpmem_cmd_get cmd;
+	struct xpmem_segment *seg;
+	struct xpmem_permit *permit;
+	u32 rule_id;
+	long ret;
+
+	if (copy_from_user(&cmd, arg, sizeof(cmd)))
+		return -EFAULT;
+	if (cmd.segid <= 0 || cmd.permit_type != XPMEM_PERMIT_MODE ||
+	    cmd.permit_value ||
+	    (cmd.flags != XPMEM_RDONLY && cmd.flags != XPMEM_RDWR))
+		return -EINVAL;
+
+	seg = xpmem_segment_find(cmd.segid);
+	if (!seg)
+		return -ENOENT;
+	ret = -ENOENT;
+	if (READ_ONCE(seg->removed))
+		goto err_seg;
+
+	ret = -ENOMEM;
+	permit = kzalloc(sizeof(*permit), GFP_KERNEL_ACCOUNT);
+	if (!permit)
+		goto err_seg;
+	kref_init(&permit->ref);	/* the live reference, dropped by revoke */
+	INIT_HLIST_NODE(&permit->id_node);
+	INIT_LIST_HEAD(&permit->owner_link);
+	INIT_LIST_HEAD(&permit->all_link);
+	INIT_LIST_HEAD(&permit->attachments);
+	mutex_init(&permit->lock);
+	permit->seg = seg;		/* takes over the lookup reference */
+	permit->mm = current->mm;
+	permit->flags = cmd.flags;
+	permit->tgid = current->tgid;
+	permit->uid = current_euid();
+	ret = xpmem_charge_current(&permit->charge);
+	if (ret)
+		goto err_permit;
+
+	/* the mode bits, as the lineage; then the site policy */
+	if (!mode_allows(seg, cmd.flags)) {
+		deny(seg, &permit->charge, 0);
+		ret = -EACCES;
+		goto err_permit;
+	}
+	ret = xpmem_policy_check(seg, &rule_id);
+	if (ret) {
+		deny(seg, &permit->charge, rule_id);
+		goto err_permit;
+	}
+
+	mutex_lock(&proc->lock);
+	if (proc->dead) {
+		mutex_unlock(&proc->lock);
+		ret = -XPMEM_ERRNO_NOPROC;
+		goto err_permit;
+	}
+	permit->owner = proc;
+	kref_get(&permit->ref);		/* the owner's list */
+	list_add_tail(&permit->owner_link, &proc->permits);
+	xpmem_permit_hash(permit);
+	mutex_unlock(&proc->lock);
+	atomic_inc(&seg->permit_count);
+	xpmem_account_add(&permit->charge, permits, 1);
+	xpmem_register(&permit->all_link, &xpmem_all_permits);
+
+	if (put_user(permit->apid, &arg->apid)) {
+		unlink_from_owner(permit, proc);
+		return -EFAULT;
+	}
+	return 0;
+
+err_permit:
+	xpmem_permit_put(permit);	/* drops the segment reference too */
+	return ret;
+err_seg:
+	xpmem_segment_put(seg);
+	return ret;
 }
 
 long xpmem_release(struct xpmem_proc *proc,
@@ -141,17 +201,33 @@ long xpmem_release(struct xpmem_proc *proc,
 	if (!permit)
 		return -ENOENT;
 
-	mutex_lock(&proc->lock);
-	if (permit->owner != proc) {
-		mutex_unlock(&proc->lock);
+	if (!unlink_from_owner(permit, proc))
 		ret = -EACCES;
-		goto out;
-	}
-	list_del_init(&permit->owner_link);
-	permit->owner = NULL;
-	mutex_unlock(&proc->lock);
-	xpmem_permit_revoke(permit);
-out:
 	xpmem_permit_put(permit);
 	return ret;
+}
+
+/* Revoke every permit charged to @job (a job being unregistered). */
+int xpmem_revoke_permits(struct xpmem_job *job)
+{
+	struct xpmem_permit *permit, *found;
+	int count = 0;
+
+	for (;;) {
+		found = NULL;
+		mutex_lock(&xpmem_registry_lock);
+		list_for_each_entry(permit, &xpmem_all_permits, all_link) {
+			if (permit->charge.job == job &&
+			    kref_get_unless_zero(&permit->ref)) {
+				found = permit;
+				break;
+			}
+		}
+		mutex_unlock(&xpmem_registry_lock);
+		if (!found)
+			return count;
+		xpmem_permit_revoke(found);	/* leaves the registry */
+		xpmem_permit_put(found);
+		count++;
+	}
 }

@@ -58,10 +58,12 @@ void xpmem_proc_teardown(struct xpmem_proc *proc)
 	list_for_each_entry_safe(permit, permit_tmp, &permits, owner_link) {
 		list_del_init(&permit->owner_link);
 		xpmem_permit_revoke(permit);
+		xpmem_permit_put(permit);	/* the list's reference */
 	}
 	list_for_each_entry_safe(seg, seg_tmp, &segments, owner_link) {
 		list_del_init(&seg->owner_link);
 		xpmem_segment_destroy(seg);
+		xpmem_segment_put(seg);		/* the list's reference */
 	}
 }
 

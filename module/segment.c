@@ -11,6 +11,8 @@
  * path checks and zaps [a, b) in every attacher with one
  * unmap_mapping_range(). The next touch refaults the current page.
  */
+#include <linux/cgroup.h>
+#include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/module.h>
 #include <linux/mount.h>
@@ -77,6 +79,16 @@ static void zap_attachers(struct xpmem_segment *seg, unsigned long start,
 	spin_unlock(&zappers_lock);
 }
 
+/* Zap [start, start + len) of the source in every attacher, if still live. */
+void xpmem_segment_zap(struct xpmem_segment *seg, unsigned long start,
+		       unsigned long len)
+{
+	down_read(&seg->sem);
+	if (!seg->removed)
+		zap_attachers(seg, start, len);
+	up_read(&seg->sem);
+}
+
 static bool source_invalidate(struct mmu_interval_notifier *mni,
 			      const struct mmu_notifier_range *range,
 			      unsigned long cur_seq)
@@ -115,6 +127,9 @@ static void segment_free(struct kref *ref)
 {
 	struct xpmem_segment *seg = container_of(ref, struct xpmem_segment, ref);
 
+	if (seg->cgrp)
+		cgroup_put(seg->cgrp);
+	xpmem_charge_release(&seg->charge);
 	kfree_rcu(seg, rcu);
 }
 
@@ -164,12 +179,41 @@ static int create_file(struct xpmem_segment *seg)
 	return 0;
 }
 
+static void announce(struct xpmem_segment *seg, int type)
+{
+	struct xpmem_event ev = {
+		.type = type,
+		.segid = seg->segid,
+		.pid = seg->tgid,
+		.uid = seg->uid,
+		.job_id = seg->charge.job ? seg->charge.job->id : 0,
+	};
+
+	xpmem_event(&ev);
+}
+
+/* REMOVE, or a failed MAKE: off the owner's list, then destroyed. */
+static bool unlink_from_owner(struct xpmem_segment *seg, struct xpmem_proc *proc)
+{
+	mutex_lock(&proc->lock);
+	if (seg->owner != proc) {
+		mutex_unlock(&proc->lock);
+		return false;
+	}
+	list_del_init(&seg->owner_link);
+	seg->owner = NULL;
+	mutex_unlock(&proc->lock);
+	xpmem_segment_destroy(seg);
+	xpmem_segment_put(seg);		/* the owner's list */
+	return true;
+}
+
 /* Validate a MAKE request as the lineage does; whole-space sizes truncate. */
 static int check_range(u64 vaddr, size_t *size)
 {
 	if (*size == 0)
 		return -EINVAL;
-	if (*size == XPMEM_MAXADDR_SIZE && vaddr < TASK_SIZE)
+	if (*size == XPMEM_MAXADDR_SIZE && vaddr == 0)
 		*size = TASK_SIZE - vaddr;
 	if (vaddr + *size < vaddr || vaddr + *size > TASK_SIZE)
 		return -EINVAL;
@@ -195,9 +239,10 @@ long xpmem_make(struct xpmem_proc *proc, struct xpmem_cmd_make __user *arg)
 	seg = kzalloc(sizeof(*seg), GFP_KERNEL_ACCOUNT);
 	if (!seg)
 		return -ENOMEM;
-	kref_init(&seg->ref);
+	kref_init(&seg->ref);		/* the live reference, dropped by destroy */
 	INIT_HLIST_NODE(&seg->id_node);
 	INIT_LIST_HEAD(&seg->owner_link);
+	INIT_LIST_HEAD(&seg->all_link);
 	mutex_init(&seg->map_lock);
 	mutex_init(&seg->attach_lock);
 	init_rwsem(&seg->sem);
@@ -207,7 +252,17 @@ long xpmem_make(struct xpmem_proc *proc, struct xpmem_cmd_make __user *arg)
 	seg->uid = proc->uid;
 	seg->gid = proc->gid;
 	seg->mm = current->mm;
+	seg->tgid = current->tgid;
+	seg->cgrp = xpmem_current_cgroup();
 
+	ret = xpmem_charge_current(&seg->charge);
+	if (ret)
+		goto err_free;
+	ret = xpmem_quota_check(&seg->charge, XPMEM_QUOTA_SEGMENTS, 1);
+	if (ret) {
+		xpmem_event_quota(&seg->charge, XPMEM_QUOTA_SEGMENTS, 0);
+		goto err_free;
+	}
 	ret = create_file(seg);
 	if (ret)
 		goto err_free;
@@ -224,15 +279,16 @@ long xpmem_make(struct xpmem_proc *proc, struct xpmem_cmd_make __user *arg)
 		goto err_notifier;
 	}
 	seg->owner = proc;
+	kref_get(&seg->ref);		/* the owner's list */
 	list_add_tail(&seg->owner_link, &proc->segments);
 	xpmem_segment_hash(seg);
 	mutex_unlock(&proc->lock);
+	xpmem_account_add(&seg->charge, segments, 1);
+	xpmem_register(&seg->all_link, &xpmem_all_segments);
+	announce(seg, XPMEM_EVENT_TYPE_SEGMENT_MADE);
 
 	if (put_user(seg->segid, &arg->segid)) {
-		mutex_lock(&proc->lock);
-		list_del_init(&seg->owner_link);
-		mutex_unlock(&proc->lock);
-		xpmem_segment_destroy(seg);
+		unlink_from_owner(seg, proc);
 		return -EFAULT;
 	}
 	return 0;
@@ -262,10 +318,13 @@ void xpmem_segment_destroy(struct xpmem_segment *seg)
 	up_write(&seg->sem);
 
 	xpmem_segment_unhash(seg);
+	xpmem_unregister(&seg->all_link);
 	zap_attachers(seg, 0, 0);
 	mmu_interval_notifier_remove(&seg->notifier);
 	fput(seg->file);
-	xpmem_segment_put(seg);
+	xpmem_account_add(&seg->charge, segments, -1);
+	announce(seg, XPMEM_EVENT_TYPE_SEGMENT_REMOVED);
+	xpmem_segment_put(seg);		/* the live reference */
 }
 
 long xpmem_remove(struct xpmem_proc *proc, struct xpmem_cmd_remove __user *arg)
@@ -282,19 +341,48 @@ long xpmem_remove(struct xpmem_proc *proc, struct xpmem_cmd_remove __user *arg)
 	if (!seg)
 		return -ENOENT;
 
-	mutex_lock(&proc->lock);
-	if (seg->owner != proc) {
-		mutex_unlock(&proc->lock);
+	if (!unlink_from_owner(seg, proc))
 		ret = -EACCES;
-		goto out;
-	}
-	list_del_init(&seg->owner_link);
-	seg->owner = NULL;
-	mutex_unlock(&proc->lock);
-	xpmem_segment_destroy(seg);
-out:
 	xpmem_segment_put(seg);
 	return ret;
+}
+
+static bool revoke_matches(struct xpmem_segment *seg, u64 segid, pid_t pid,
+			   bool by_uid, kuid_t uid, struct xpmem_job *job)
+{
+	return (segid && seg->segid == segid) || (pid && seg->tgid == pid) ||
+	       (by_uid && uid_eq(seg->uid, uid)) ||
+	       (job && seg->charge.job == job);
+}
+
+/*
+ * Remove every segment that matches: one segid, or all of a pid, uid or
+ * job. The owner's list keeps its reference until the owner lets go.
+ * Returns how many were removed.
+ */
+int xpmem_revoke(u64 segid, pid_t pid, bool by_uid, kuid_t uid,
+		 struct xpmem_job *job)
+{
+	struct xpmem_segment *seg, *found;
+	int count = 0;
+
+	for (;;) {
+		found = NULL;
+		mutex_lock(&xpmem_registry_lock);
+		list_for_each_entry(seg, &xpmem_all_segments, all_link) {
+			if (revoke_matches(seg, segid, pid, by_uid, uid, job) &&
+			    kref_get_unless_zero(&seg->ref)) {
+				found = seg;
+				break;
+			}
+		}
+		mutex_unlock(&xpmem_registry_lock);
+		if (!found)
+			return count;
+		xpmem_segment_destroy(found);	/* leaves the registry */
+		xpmem_segment_put(found);
+		count++;
+	}
 }
 
 static int xpmem_fs_init_context(struct fs_context *fc)

@@ -30,6 +30,64 @@
 
 #include "compat/compat.h"
 #include "uapi/xpmem.h"
+#include "uapi/xpmem_netlink.h"
+
+struct cgroup;
+
+/* Counters of one uid, one job, or everything; quotas of the first two. */
+struct xpmem_account {
+	kuid_t uid;
+	atomic64_t segments;
+	atomic64_t permits;
+	atomic64_t attachments;
+	atomic64_t attached_bytes;
+	atomic64_t mapped_pages;
+	atomic64_t faults;
+	atomic64_t denials;
+	atomic64_t quota_hits;
+	u32 max_segments;		/* quotas: 0 is unlimited */
+	u64 max_attached_bytes;
+	u64 max_mapped_pages;
+};
+
+/* A batch job: the processes in the subtree of one cgroup v2 directory. */
+struct xpmem_job {
+	u64 id;
+	kuid_t uid;
+	u64 cgroup_id;
+	struct cgroup *cgrp;
+	struct xpmem_account acct;
+	struct list_head link;
+	struct kref ref;
+	bool dead;			/* unregistered: revoke what it has */
+	struct rcu_head rcu;
+};
+
+/* Whom an object is charged to. */
+struct xpmem_charge {
+	struct xpmem_account *acct;	/* the maker's uid; never freed */
+	struct xpmem_job *job;		/* a reference, or NULL */
+};
+
+struct xpmem_rule {
+	u32 id;
+	int action;			/* enum xpmem_action */
+	bool has_uid, has_gid, has_peer_uid, same_job;
+	kuid_t uid;
+	kgid_t gid;
+	kuid_t peer_uid;
+};
+
+extern struct xpmem_account xpmem_global;
+
+#define xpmem_account_add(charge, field, n)				\
+	do {								\
+		s64 __n = (n);						\
+		atomic64_add(__n, &xpmem_global.field);			\
+		atomic64_add(__n, &(charge)->acct->field);		\
+		if ((charge)->job)					\
+			atomic64_add(__n, &(charge)->job->acct.field);	\
+	} while (0)
 
 struct xpmem_proc {
 	struct mm_struct *mm;		/* the opener's address space */
@@ -47,8 +105,13 @@ struct xpmem_segment {
 	struct hlist_node id_node;
 	struct kref ref;
 	struct xpmem_proc *owner;	/* NULL once removed */
-	struct list_head owner_link;
+	struct list_head owner_link;	/* holds a reference */
+	struct list_head all_link;	/* xpmem_all_segments */
 	struct mm_struct *mm;		/* source; kept by the notifier */
+	pid_t tgid;
+	struct cgroup *cgrp;		/* exporter's at MAKE, a reference */
+	struct xpmem_charge charge;
+	atomic_t permit_count;
 	unsigned long start, size;
 	umode_t mode;
 	kuid_t uid;
@@ -71,7 +134,12 @@ struct xpmem_permit {
 	struct xpmem_segment *seg;
 	struct xpmem_proc *owner;	/* NULL once released */
 	struct mm_struct *mm;		/* owner's mm: who may use it */
-	struct list_head owner_link;
+	struct list_head owner_link;	/* holds a reference */
+	struct list_head all_link;	/* xpmem_all_permits */
+	pid_t tgid;
+	kuid_t uid;
+	struct xpmem_charge charge;
+	atomic_t attach_count;
 	struct mutex lock;		/* protects attachments, revoked */
 	struct list_head attachments;
 	int flags;			/* XPMEM_RDONLY or XPMEM_RDWR */
@@ -85,8 +153,13 @@ struct xpmem_attach {
 	struct kref ref;		/* one per VMA piece */
 	struct mm_struct *mm;		/* attacher */
 	unsigned long start, end;	/* range of the original mapping */
+	unsigned long src_start;	/* source address of start */
+	struct list_head all_link;	/* xpmem_all_attachments */
+	pid_t tgid;
+	struct xpmem_charge charge;
 	bool writable;
 	bool vma_created;		/* ->mmap ran: the VMA owns a ref */
+	bool charged;			/* counted in attachments/bytes */
 	/* accounting of the PTEs installed in the attacher */
 	struct mmu_interval_notifier notifier;
 	bool notifier_live;
@@ -96,7 +169,14 @@ struct xpmem_attach {
 	atomic64_t mapped;
 };
 
-/* ids.c */
+/* ids.c: ids, and every live object for the dumps */
+extern struct mutex xpmem_registry_lock;
+extern struct list_head xpmem_all_segments;
+extern struct list_head xpmem_all_permits;
+extern struct list_head xpmem_all_attachments;
+extern unsigned int xpmem_registry_gen;
+void xpmem_register(struct list_head *link, struct list_head *list);
+void xpmem_unregister(struct list_head *link);
 int xpmem_ids_init(void);
 void xpmem_ids_exit(void);
 int xpmem_segment_hash(struct xpmem_segment *seg);
@@ -119,6 +199,8 @@ long xpmem_remove(struct xpmem_proc *proc, struct xpmem_cmd_remove __user *arg);
 void xpmem_segment_destroy(struct xpmem_segment *seg);
 void xpmem_segment_put(struct xpmem_segment *seg);
 bool xpmem_zapping(void);
+void xpmem_segment_zap(struct xpmem_segment *seg, unsigned long start,
+		       unsigned long len);
 
 /* permit.c */
 long xpmem_get(struct xpmem_proc *proc, struct xpmem_cmd_get __user *arg);
@@ -131,6 +213,8 @@ void xpmem_permit_put(struct xpmem_permit *permit);
 long xpmem_attach(struct xpmem_proc *proc, struct xpmem_cmd_attach __user *arg);
 long xpmem_detach(struct xpmem_proc *proc, struct xpmem_cmd_detach __user *arg);
 void xpmem_attach_unmap_all(struct xpmem_permit *permit);
+void xpmem_attach_zap_all(struct xpmem_permit *permit);
+int xpmem_revoke_permits(struct xpmem_job *job);
 int xpmem_attach_mmap(struct xpmem_segment *seg, struct vm_area_struct *vma);
 void xpmem_attach_count_mapped(struct xpmem_attach *att, long pages);
 
@@ -138,6 +222,52 @@ void xpmem_attach_count_mapped(struct xpmem_attach *att, long pages);
 vm_fault_t xpmem_fault(struct vm_fault *vmf);
 vm_fault_t xpmem_pfn_mkwrite(struct vm_fault *vmf);
 extern const struct vm_operations_struct xpmem_vm_ops;	/* attach.c */
+
+/* policy.c */
+struct xpmem_account *xpmem_uid_account(kuid_t uid, gfp_t gfp);
+struct xpmem_account *xpmem_uid_account_next(unsigned long *index);
+struct cgroup *xpmem_current_cgroup(void);
+int xpmem_charge_current(struct xpmem_charge *c);
+void xpmem_charge_release(struct xpmem_charge *c);
+int xpmem_quota_check(struct xpmem_charge *c, int which, u64 add);
+int xpmem_policy_check(struct xpmem_segment *seg, u32 *rule_id);
+int xpmem_policy_mode(void);
+void xpmem_policy_set_mode(int mode);
+void xpmem_policy_reset(void);
+int xpmem_policy_counts(u32 *nrules, u32 *njobs);
+int xpmem_rule_add(struct xpmem_rule *r);
+int xpmem_rule_del(u32 id);
+int xpmem_rules_read(struct xpmem_rule *out, u64 *hits, int max, int pos);
+int xpmem_quota_set(kuid_t uid, u32 segments, u64 bytes, u64 pages);
+int xpmem_job_add(u64 id, kuid_t uid, u64 cgroup_id, struct xpmem_account *q);
+struct xpmem_job *xpmem_job_find(u64 id);
+struct xpmem_job *xpmem_job_unlink(u64 id);
+struct xpmem_job *xpmem_job_at(int pos);
+void xpmem_job_put(struct xpmem_job *job);
+void xpmem_policy_exit(void);
+
+/* netlink.c */
+struct xpmem_event {
+	int type;			/* enum xpmem_event_type */
+	xpmem_segid_t segid;
+	pid_t pid, peer_pid;
+	kuid_t uid, peer_uid;
+	bool has_peer;
+	u64 job_id;
+	u32 rule_id;
+	int quota;			/* enum xpmem_quota, or 0 */
+	int mode;			/* for policy-changed */
+};
+
+extern struct genl_family xpmem_genl_family;
+int xpmem_netlink_init(void);
+void xpmem_netlink_exit(void);
+void xpmem_event(struct xpmem_event *ev);
+void xpmem_event_quota(struct xpmem_charge *c, int which, xpmem_segid_t segid);
+
+/* revoke.c-like helpers in segment.c / permit.c */
+int xpmem_revoke(u64 segid, pid_t pid, bool by_uid, kuid_t uid,
+		 struct xpmem_job *job);
 
 /* stats.c */
 struct xpmem_stats {
