@@ -42,7 +42,8 @@ static void put_attr(struct nl_msgbuf *m, int type, const void *data,
 
 	a->nla_type = type;
 	a->nla_len = NLA_HDRLEN + len;
-	memcpy((char *)a + NLA_HDRLEN, data, len);
+	if (len)
+		memcpy((char *)a + NLA_HDRLEN, data, len);
 	m->len += NLA_ALIGN(a->nla_len);
 }
 
