@@ -24,7 +24,7 @@ static DEFINE_HASHTABLE(segments, ID_HASH_BITS);
 static DEFINE_HASHTABLE(permits, ID_HASH_BITS);
 static DEFINE_SPINLOCK(ids_lock);
 
-DEFINE_MUTEX(xpmem_registry_lock);
+DEFINE_MUTEX(xpmem_registry_lock);	/* the three lists and the gen */
 LIST_HEAD(xpmem_all_segments);
 LIST_HEAD(xpmem_all_permits);
 LIST_HEAD(xpmem_all_attachments);

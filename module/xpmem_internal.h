@@ -80,14 +80,18 @@ struct xpmem_rule {
 
 extern struct xpmem_account xpmem_global;
 
-#define xpmem_account_add(charge, field, n)				\
-	do {								\
-		s64 __n = (n);						\
-		atomic64_add(__n, &xpmem_global.field);			\
-		atomic64_add(__n, &(charge)->acct->field);		\
-		if ((charge)->job)					\
-			atomic64_add(__n, &(charge)->job->acct.field);	\
-	} while (0)
+static inline void xpmem_account_add_at(struct xpmem_charge *c, size_t off,
+					s64 n)
+{
+	atomic64_add(n, (atomic64_t *)((char *)&xpmem_global + off));
+	atomic64_add(n, (atomic64_t *)((char *)c->acct + off));
+	if (c->job)
+		atomic64_add(n, (atomic64_t *)((char *)&c->job->acct + off));
+}
+
+/* add @n to counter @field of the global, uid and job accounts */
+#define xpmem_account_add(c, field, n) \
+	xpmem_account_add_at(c, offsetof(struct xpmem_account, field), n)
 
 struct xpmem_proc {
 	struct mm_struct *mm;		/* the opener's address space */

@@ -95,7 +95,7 @@ def type_doc(spec, set_name, a):
 def render_uapi(spec):
     y = spec.y
     out = ["/* SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR LGPL-2.1-or-later) */",
-           "/*", f" * xpmem_netlink.h - the xpmem generic netlink family. {NOTICE}", " *",
+           "/*", " * xpmem_netlink.h - the xpmem generic netlink family.", f" * {NOTICE}", " *",
            " * Family \"xpmem\", version %d; multicast group \"events\"." % y["version"], " *"]
     out += comment_block(y["doc"])
     out += [" *", " * Commands and their attributes", " * -----------------------------"]
@@ -137,6 +137,7 @@ def render_uapi(spec):
             out.append(f"\t{spec.attr_const(s['name'], a['name'])},")
         out.append(f"\t__XPMEM_A_{c_name(s['name'])}_MAX,")
         out.append("};")
+        out.append("")
         out.append(f"#define XPMEM_A_{c_name(s['name'])}_MAX (__XPMEM_A_{c_name(s['name'])}_MAX - 1)")
         out.append("")
     out.append("enum xpmem_nl_cmd {")
@@ -145,6 +146,7 @@ def render_uapi(spec):
         out.append(f"\t{spec.op_const(op)},")
     out.append("\t__XPMEM_NL_CMD_MAX,")
     out.append("};")
+    out.append("")
     out.append("#define XPMEM_NL_CMD_MAX (__XPMEM_NL_CMD_MAX - 1)")
     out += ["", "#endif /* _UAPI_XPMEM_NETLINK_H */", ""]
     return "\n".join(out)
