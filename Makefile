@@ -21,6 +21,8 @@ PKG_CONFIG	?= pkg-config
 PKGCONFIGDIR	?= $(LIBDIR)/pkgconfig
 UDEVDIR		?= $(shell $(PKG_CONFIG) --variable=udevdir udev 2>/dev/null || echo /lib/udev)
 MODDIR		?= /lib/modules/$(KVER)/updates
+BASHCOMPDIR	?= $(shell $(PKG_CONFIG) --variable=completionsdir bash-completion 2>/dev/null || \
+			echo /usr/share/bash-completion/completions)
 
 CC		?= cc
 CFLAGS		?= -O2 -g
@@ -29,10 +31,10 @@ SAN_FLAGS	:= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 
 export CC CFLAGS SAN_FLAGS VERSION KVER KDIR PREFIX LIBDIR INCLUDEDIR
 
-.PHONY: FORCE all module lib tests examples check check-host check-guest demo \
-	install install-lib install-module clean checkpatch bench
+.PHONY: FORCE all module lib xpmemctl tests examples check check-host check-guest \
+	demo install install-lib install-module install-xpmemctl clean checkpatch bench
 
-all: module lib tests examples
+all: module lib xpmemctl tests examples
 
 # --- kernel module ---------------------------------------------------------
 module/compat/generated/config.h: FORCE
@@ -44,6 +46,9 @@ module: module/compat/generated/config.h
 # --- userspace -------------------------------------------------------------
 lib:
 	$(MAKE) -C libxpmem
+
+xpmemctl: lib
+	$(MAKE) -C xpmemctl
 
 tests: lib
 	$(MAKE) -C tests/kmod
@@ -78,11 +83,16 @@ checkpatch:
 	@tests/checkpatch.sh
 
 # --- install ---------------------------------------------------------------
-install: install-lib install-module
+install: install-lib install-module install-xpmemctl
 
 install-lib: lib
 	$(MAKE) -C libxpmem install DESTDIR="$(DESTDIR)"
 	install -D -m 0644 man/libxpmem.3 "$(DESTDIR)$(MANDIR)/man3/libxpmem.3"
+
+install-xpmemctl: xpmemctl
+	install -D -m 0755 xpmemctl/xpmemctl "$(DESTDIR)$(SBINDIR)/xpmemctl"
+	install -D -m 0644 man/xpmemctl.8 "$(DESTDIR)$(MANDIR)/man8/xpmemctl.8"
+	install -D -m 0644 completion/xpmemctl.bash "$(DESTDIR)$(BASHCOMPDIR)/xpmemctl"
 
 install-module: module
 	install -D -m 0644 module/xpmem.ko "$(DESTDIR)$(MODDIR)/xpmem.ko"
@@ -93,5 +103,6 @@ clean:
 	-$(MAKE) -C "$(KDIR)" M="$(CURDIR)" clean 2>/dev/null
 	rm -rf module/compat/generated
 	$(MAKE) -C libxpmem clean
+	$(MAKE) -C xpmemctl clean
 	$(MAKE) -C tests/kmod clean
 	$(MAKE) -C examples clean

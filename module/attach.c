@@ -74,11 +74,22 @@ void xpmem_attach_count_mapped(struct xpmem_attach *att, long pages)
 	xpmem_account_add(&att->charge, mapped_pages, pages);
 }
 
+/*
+ * Two invalidations racing over the same PTEs (a source zap and the
+ * attacher's exit, say) may both count them before either removes them;
+ * never take more than was mapped, so the totals still balance at rest.
+ */
 static void count_unmapped(struct xpmem_attach *att, long pages)
 {
-	atomic64_sub(pages, &att->mapped);
-	atomic64_add(pages, &xpmem_stats.pages_unmapped);
-	xpmem_account_add(&att->charge, mapped_pages, -pages);
+	s64 cur = atomic64_read(&att->mapped), take;
+
+	do {
+		take = min_t(s64, cur, pages);
+		if (take <= 0)
+			return;
+	} while (!atomic64_try_cmpxchg(&att->mapped, &cur, cur - take));
+	atomic64_add(take, &xpmem_stats.pages_unmapped);
+	xpmem_account_add(&att->charge, mapped_pages, -take);
 }
 
 static bool attacher_invalidate(struct mmu_interval_notifier *mni,

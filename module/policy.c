@@ -60,7 +60,7 @@ static void job_free(struct kref *ref)
 {
 	struct xpmem_job *job = container_of(ref, struct xpmem_job, ref);
 
-	cgroup_put(job->cgrp);
+	cgroup_put(rcu_dereference_protected(job->cgrp, true));
 	kfree_rcu(job, rcu);
 }
 
@@ -77,7 +77,7 @@ static struct xpmem_job *job_of_cgroup(struct cgroup *cgrp)
 
 	rcu_read_lock();
 	list_for_each_entry_rcu(job, &jobs, link) {
-		if (cgroup_is_descendant(cgrp, job->cgrp) &&
+		if (cgroup_is_descendant(cgrp, rcu_dereference(job->cgrp)) &&
 		    kref_get_unless_zero(&job->ref)) {
 			found = job;
 			break;
@@ -157,8 +157,10 @@ static bool same_job(struct xpmem_segment *seg)
 
 	rcu_read_lock();
 	list_for_each_entry_rcu(job, &jobs, link) {
-		if (cgroup_is_descendant(seg->cgrp, job->cgrp) &&
-		    cgroup_is_descendant(cgrp, job->cgrp)) {
+		struct cgroup *jcg = rcu_dereference(job->cgrp);
+
+		if (cgroup_is_descendant(seg->cgrp, jcg) &&
+		    cgroup_is_descendant(cgrp, jcg)) {
 			found = true;
 			break;
 		}
@@ -334,8 +336,9 @@ int xpmem_quota_set(kuid_t uid, u32 segments, u64 bytes, u64 pages)
 }
 
 /*
- * Register @id, or update it when it exists: the Slurm prolog may run
- * twice. Returns 0 for a new job, 1 for an update, or -errno.
+ * Register @id, or update it (uid, cgroup, quotas) when it exists: the
+ * Slurm prolog may run twice, a requeued job comes back with a new cgroup.
+ * Returns 0 for a new job, 1 for an update, or -errno.
  */
 int xpmem_job_add(u64 id, kuid_t uid, u64 cgroup_id, struct xpmem_account *q)
 {
@@ -347,18 +350,29 @@ int xpmem_job_add(u64 id, kuid_t uid, u64 cgroup_id, struct xpmem_account *q)
 		return -ENOENT;
 	mutex_lock(&policy_lock);
 	list_for_each_entry(job, &jobs, link) {
+		struct cgroup *old = NULL;
+
 		if (job->id != id)
 			continue;
-		if (job->cgroup_id != cgroup_id || !uid_eq(job->uid, uid)) {
-			mutex_unlock(&policy_lock);
-			cgroup_put(cgrp);
-			return -EEXIST;
+		/* a requeued job may come back with a new cgroup */
+		if (job->cgroup_id != cgroup_id) {
+			old = rcu_replace_pointer(job->cgrp, cgrp,
+						  lockdep_is_held(&policy_lock));
+			job->cgroup_id = cgroup_id;
+			cgrp = NULL;
 		}
+		job->uid = uid;
+		job->acct.uid = uid;
 		WRITE_ONCE(job->acct.max_segments, q->max_segments);
 		WRITE_ONCE(job->acct.max_attached_bytes, q->max_attached_bytes);
 		WRITE_ONCE(job->acct.max_mapped_pages, q->max_mapped_pages);
 		mutex_unlock(&policy_lock);
-		cgroup_put(cgrp);
+		if (old) {
+			synchronize_rcu();	/* readers of the old cgroup */
+			cgroup_put(old);
+		}
+		if (cgrp)
+			cgroup_put(cgrp);
 		return 1;
 	}
 	job = kzalloc(sizeof(*job), GFP_KERNEL);
@@ -371,7 +385,7 @@ int xpmem_job_add(u64 id, kuid_t uid, u64 cgroup_id, struct xpmem_account *q)
 	job->id = id;
 	job->uid = uid;
 	job->cgroup_id = cgroup_id;
-	job->cgrp = cgrp;
+	RCU_INIT_POINTER(job->cgrp, cgrp);
 	job->acct.uid = uid;
 	job->acct.max_segments = q->max_segments;
 	job->acct.max_attached_bytes = q->max_attached_bytes;

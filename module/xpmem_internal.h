@@ -55,7 +55,7 @@ struct xpmem_job {
 	u64 id;
 	kuid_t uid;
 	u64 cgroup_id;
-	struct cgroup *cgrp;
+	struct cgroup __rcu *cgrp;	/* replaced under RCU on update */
 	struct xpmem_account acct;
 	struct list_head link;
 	struct kref ref;

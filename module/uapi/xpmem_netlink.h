@@ -26,10 +26,13 @@
  * processes inside the cgroup of one registered job).
  *
  * Jobs: add-job registers a batch job (id, owner uid, cgroup v2 id, quotas)
- * and is idempotent; del-job is idempotent too and revokes the job's
- * segments and attachments (attachers then get SIGBUS on the next touch).
+ * and is idempotent: an existing id is updated in place (a requeued job
+ * comes back with a new cgroup). del-job is idempotent too and revokes the
+ * job's segments and attachments (attachers then get SIGBUS on the next
+ * touch).
  *
- * Quotas: per uid (set-quota) and per job (add-job); zero means unlimited.
+ * Quotas: per uid (set-quota) and per job (add-job); zero, or an absent
+ * limit attribute, means unlimited. Each request sets all three limits.
  * A MAKE, ATTACH or fault that would exceed one fails with EDQUOT (a fault
  * raises SIGBUS) and emits a quota event.
  *

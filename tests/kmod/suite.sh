@@ -96,6 +96,12 @@ full) run_driver raw_ioctl-asan -P asan/ "$@"
       run_driver xpmem_test-asan -P asan/ -q "$@" ;;
 esac
 
+# --- xpmemctl against the module (bats; skipped when names were given) -------------
+if [ $# -eq 0 ] && [ "${XPMEM_SUITE_CTL:-1}" != 0 ]; then
+	echo "# --- bats tests/kmod/ctl.bats"
+	bats --tap tests/kmod/ctl.bats || failed=1
+fi
+
 # --- leak check: every test process is gone, so pinned == unpinned ----------------
 counters=malformed
 for _ in $(seq 50); do

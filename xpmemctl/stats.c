@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * stats.c - `xpmemctl stats': the global counters, or a table of every
+ * scope (`all'), of the uids (`uid [U]') or of the registered jobs
+ * (`job [ID]'). The kernel's dump gives all scopes; we filter.
+ */
+#include <stdio.h>
+
+#include "xpmemctl.h"
+
+static const char *const heads[] = {
+	"SCOPE", "ID", ">SEGMENTS", ">PERMITS", ">ATTACHMENTS", ">ATTACHED",
+	">MAPPED", ">FAULTS", ">DENIALS", ">QUOTA-HITS",
+};
+
+struct filter {
+	struct table t;
+	int scope;		/* -1: all */
+	bool has_id;
+	uint64_t id;
+};
+
+static void json_stats(const struct xpmem_ctl_stats *s)
+{
+	char num[16];
+
+	j_open('{');
+	j_kstr("scope", enum_name(XPMEM_CTL_ENUM_SCOPE, s->scope, num, sizeof(num)));
+	j_ku64_if("uid", s->scope == XPMEM_SCOPE_UID, s->uid);
+	j_ku64_if("job_id", s->scope == XPMEM_SCOPE_JOB, s->job_id);
+	j_ku64("segments", s->segments);
+	j_ku64("permits", s->permits);
+	j_ku64("attachments", s->attachments);
+	j_ku64("attached_bytes", s->attached_bytes);
+	j_ku64("mapped_pages", s->mapped_pages);
+	j_ku64("faults", s->faults);
+	j_ku64("denials", s->denials);
+	j_ku64("quota_hits", s->quota_hits);
+	j_ku64("pages_mapped_total", s->pages_mapped_total);
+	j_ku64("pages_unmapped_total", s->pages_unmapped_total);
+	j_close('}');
+}
+
+static int row(const struct xpmem_ctl_stats *s, void *arg)
+{
+	struct filter *f = arg;
+	uint64_t id = s->scope == XPMEM_SCOPE_JOB ? s->job_id : s->uid;
+	char num[16], sz[32];
+
+	if (f->scope >= 0 && (uint32_t)f->scope != s->scope)
+		return 0;
+	if (f->has_id && id != f->id)
+		return 0;
+	if (json) {
+		json_stats(s);
+		return 0;
+	}
+	table_cell(&f->t, "%s", enum_name(XPMEM_CTL_ENUM_SCOPE, s->scope, num, sizeof(num)));
+	if (s->scope == XPMEM_SCOPE_GLOBAL)
+		table_cell(&f->t, "-");
+	else
+		table_cell(&f->t, "%llu", (unsigned long long)id);
+	table_cell(&f->t, "%llu", (unsigned long long)s->segments);
+	table_cell(&f->t, "%llu", (unsigned long long)s->permits);
+	table_cell(&f->t, "%llu", (unsigned long long)s->attachments);
+	table_cell(&f->t, "%s", format_size(sz, sizeof(sz), s->attached_bytes));
+	table_cell(&f->t, "%llu", (unsigned long long)s->mapped_pages);
+	table_cell(&f->t, "%llu", (unsigned long long)s->faults);
+	table_cell(&f->t, "%llu", (unsigned long long)s->denials);
+	table_cell(&f->t, "%llu", (unsigned long long)s->quota_hits);
+	return 0;
+}
+
+static void print_global(const struct xpmem_ctl_stats *s)
+{
+	char sz[32];
+
+	if (json) {
+		json_stats(s);
+		j_end();
+		return;
+	}
+	fprintf(out, "segments:              %llu\n", (unsigned long long)s->segments);
+	fprintf(out, "permits:               %llu\n", (unsigned long long)s->permits);
+	fprintf(out, "attachments:           %llu\n", (unsigned long long)s->attachments);
+	fprintf(out, "attached bytes:        %llu (%s)\n", (unsigned long long)s->attached_bytes,
+		format_size(sz, sizeof(sz), s->attached_bytes));
+	fprintf(out, "mapped pages:          %llu\n", (unsigned long long)s->mapped_pages);
+	fprintf(out, "faults:                %llu\n", (unsigned long long)s->faults);
+	fprintf(out, "denials:               %llu\n", (unsigned long long)s->denials);
+	fprintf(out, "quota hits:            %llu\n", (unsigned long long)s->quota_hits);
+	fprintf(out, "pages mapped total:    %llu\n", (unsigned long long)s->pages_mapped_total);
+	fprintf(out, "pages unmapped total:  %llu\n",
+		(unsigned long long)s->pages_unmapped_total);
+}
+
+int stats_main(int argc, const char *argv[])
+{
+	struct filter f = { .scope = XPMEM_SCOPE_GLOBAL };
+	struct xpmem_ctl_stats st;
+	struct xpmem_ctl *ctl;
+	bool dump = false;
+	uint32_t uid;
+	int ret;
+
+	if (argc > 1) {
+		dump = true;
+		if (is_kw(argv[1], "all"))
+			f.scope = -1;
+		else if (is_kw(argv[1], "uid"))
+			f.scope = XPMEM_SCOPE_UID;
+		else if (is_kw(argv[1], "job"))
+			f.scope = XPMEM_SCOPE_JOB;
+		else
+			return usage_error(argv[0], "unexpected argument `%s'", argv[1]);
+		if (argc > 2 && f.scope == XPMEM_SCOPE_UID) {
+			if (parse_uid(argv[2], &uid))
+				return bad_value("uid", argv[2]);
+			f.id = uid;
+			f.has_id = true;
+		} else if (argc > 2 && f.scope == XPMEM_SCOPE_JOB) {
+			if (parse_job_id(argv[2], &f.id))
+				return bad_value("job id", argv[2]);
+			f.has_id = true;
+		}
+		if (argc > (f.has_id ? 3 : 2))
+			return usage_error(argv[0], "unexpected argument `%s'",
+					   argv[f.has_id ? 3 : 2]);
+	}
+	ctl = ctl_open();
+	if (!ctl)
+		return EXIT_FAIL;
+	if (!dump) {
+		ret = xpmem_ctl_stats(ctl, &st);
+		if (ret < 0)
+			goto err;
+		print_global(&st);
+		xpmem_ctl_close(ctl);
+		return EXIT_OK;
+	}
+	table_init(&f.t, heads, sizeof(heads) / sizeof(heads[0]));
+	if (json)
+		j_open('[');
+	ret = xpmem_ctl_stats_dump(ctl, row, &f);
+	if (ret < 0) {
+		table_free(&f.t);
+		goto err;
+	}
+	if (json) {
+		j_close(']');
+		j_end();
+	} else {
+		table_print(&f.t);
+	}
+	xpmem_ctl_close(ctl);
+	return EXIT_OK;
+err:
+	ctl_fail(ctl, "cannot read the counters");
+	xpmem_ctl_close(ctl);
+	return EXIT_FAIL;
+}
