@@ -21,6 +21,12 @@ PKG_CONFIG	?= pkg-config
 PKGCONFIGDIR	?= $(LIBDIR)/pkgconfig
 UDEVDIR		?= $(shell $(PKG_CONFIG) --variable=udevdir udev 2>/dev/null || echo /lib/udev)
 MODDIR		?= /lib/modules/$(KVER)/updates
+SYSCONFDIR	?= /etc
+SYSTEMDUNITDIR	?= $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
+MODULESLOADDIR	?= $(shell $(PKG_CONFIG) --variable=modulesloaddir systemd 2>/dev/null || echo /usr/lib/modules-load.d)
+TMPFILESDIR	?= $(shell $(PKG_CONFIG) --variable=tmpfilesdir systemd 2>/dev/null || echo /usr/lib/tmpfiles.d)
+DOCDIR		?= $(PREFIX)/share/doc/xpmem
+SLURMDIR	?= $(PREFIX)/lib/xpmem/slurm
 BASHCOMPDIR	?= $(shell $(PKG_CONFIG) --variable=completionsdir bash-completion 2>/dev/null || \
 			echo /usr/share/bash-completion/completions)
 
@@ -31,10 +37,11 @@ SAN_FLAGS	:= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 
 export CC CFLAGS SAN_FLAGS VERSION KVER KDIR PREFIX LIBDIR INCLUDEDIR
 
-.PHONY: FORCE all module lib xpmemctl tests examples check check-host check-guest \
-	demo install install-lib install-module install-xpmemctl clean checkpatch bench
+.PHONY: FORCE all module lib xpmemctl xpmemd tests examples check check-host \
+	check-guest demo install install-lib install-module install-xpmemctl \
+	install-xpmemd clean checkpatch bench
 
-all: module lib xpmemctl tests examples
+all: module lib xpmemctl xpmemd tests examples
 
 # --- kernel module ---------------------------------------------------------
 module/compat/generated/config.h: FORCE
@@ -49,6 +56,9 @@ lib:
 
 xpmemctl: lib
 	$(MAKE) -C xpmemctl
+
+xpmemd: lib
+	$(MAKE) -C xpmemd
 
 tests: lib
 	$(MAKE) -C tests/kmod
@@ -73,7 +83,8 @@ check-guest: all
 demo:
 	@tests/deps.sh
 	@$(MAKE) --no-print-directory all
-	@tests/vm/run --kver "$(KVER)" -- examples/demo.sh
+	@tests/vm/run --systemd --kver "$(KVER)" -- \
+		sh -c 'examples/demo.sh && examples/demo-site.sh'
 
 bench: all
 	$(MAKE) -C bench
@@ -83,7 +94,7 @@ checkpatch:
 	@tests/checkpatch.sh
 
 # --- install ---------------------------------------------------------------
-install: install-lib install-module install-xpmemctl
+install: install-lib install-module install-xpmemctl install-xpmemd
 
 install-lib: lib
 	$(MAKE) -C libxpmem install DESTDIR="$(DESTDIR)"
@@ -93,6 +104,23 @@ install-xpmemctl: xpmemctl
 	install -D -m 0755 xpmemctl/xpmemctl "$(DESTDIR)$(SBINDIR)/xpmemctl"
 	install -D -m 0644 man/xpmemctl.8 "$(DESTDIR)$(MANDIR)/man8/xpmemctl.8"
 	install -D -m 0644 completion/xpmemctl.bash "$(DESTDIR)$(BASHCOMPDIR)/xpmemctl"
+
+install-xpmemd: xpmemd
+	install -D -m 0755 xpmemd/xpmemd "$(DESTDIR)$(SBINDIR)/xpmemd"
+	install -d "$(DESTDIR)$(SYSTEMDUNITDIR)" "$(DESTDIR)$(SLURMDIR)" \
+		"$(DESTDIR)$(SYSCONFDIR)/xpmem/xpmemd.conf.d"
+	sed 's|/usr/sbin/|$(SBINDIR)/|g' units/xpmemd.service \
+		>"$(DESTDIR)$(SYSTEMDUNITDIR)/xpmemd.service"
+	install -D -m 0644 units/modules-load.d/xpmem.conf "$(DESTDIR)$(MODULESLOADDIR)/xpmem.conf"
+	install -D -m 0644 units/xpmem.tmpfiles "$(DESTDIR)$(TMPFILESDIR)/xpmem.conf"
+	install -D -m 0644 xpmemd/xpmemd.conf.example "$(DESTDIR)$(DOCDIR)/xpmemd.conf.example"
+	install -D -m 0644 contrib/slurm/README.md "$(DESTDIR)$(DOCDIR)/slurm.md"
+	install -D -m 0644 man/xpmemd.8 "$(DESTDIR)$(MANDIR)/man8/xpmemd.8"
+	install -D -m 0644 man/xpmemd.conf.5 "$(DESTDIR)$(MANDIR)/man5/xpmemd.conf.5"
+	for s in prolog epilog; do sed 's|/usr/sbin/|$(SBINDIR)/|g' contrib/slurm/xpmem-$$s.sh \
+		>"$(DESTDIR)$(SLURMDIR)/xpmem-$$s.sh" && chmod 0755 "$(DESTDIR)$(SLURMDIR)/xpmem-$$s.sh"; done
+	@if [ -z "$(DESTDIR)" ]; then systemctl daemon-reload 2>/dev/null || :; \
+		systemd-tmpfiles --create "$(TMPFILESDIR)/xpmem.conf" 2>/dev/null || :; fi
 
 install-module: module
 	install -D -m 0644 module/xpmem.ko "$(DESTDIR)$(MODDIR)/xpmem.ko"
@@ -104,5 +132,6 @@ clean:
 	rm -rf module/compat/generated
 	$(MAKE) -C libxpmem clean
 	$(MAKE) -C xpmemctl clean
+	$(MAKE) -C xpmemd clean
 	$(MAKE) -C tests/kmod clean
 	$(MAKE) -C examples clean

@@ -91,6 +91,12 @@ guest_suites() {
 		say "not ok - $s exists"
 		failed=$((failed + 1))
 	fi
+	# the daemon suite boots systemd as PID 1: one more guest
+	s=tests/kmod/daemon.sh
+	if [ -x "$s" ]; then
+		suite "$s (guest, systemd)" tests/vm/run --systemd \
+			${KVER:+--kver "$KVER"} -- "$s"
+	fi
 }
 
 case $what in

@@ -16,8 +16,11 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "jobstate.h"
 #include "xpmemctl.h"
 
 static const char *const heads[] = {
@@ -167,6 +170,42 @@ static int parse_add(int argc, const char *argv[], struct xpmem_ctl_job *job)
 }
 
 /*
+ * Keep the job in /run/xpmem/jobs too, so xpmemd registers it again after
+ * a module reload or its own restart. A failure here only warns: the job
+ * is in force, and a prolog must not fail over bookkeeping.
+ */
+static void remember(const struct xpmem_ctl_job *job)
+{
+	struct xpmem_job_state st = {
+		.id = job->id,
+		.uid = job->uid,
+		.cgroup_id = job->cgroup_id,
+		.max_segments = job->max_segments,
+		.max_attached_bytes = job->max_attached_bytes,
+		.max_mapped_pages = job->max_mapped_pages,
+	};
+	const char *dir = getenv("XPMEM_JOBS_DIR") ?: XPMEM_JOBS_DIR;
+	int ret;
+
+	mkdir("/run/xpmem", 0755);
+	mkdir(dir, 0755);
+	ret = xpmem_jobstate_write(dir, &st);
+	if (ret < 0)
+		fprintf(stderr, "%s: warning: cannot keep job %llu in %s: %s\n",
+			prog, (unsigned long long)job->id, dir, strerror(-ret));
+}
+
+static void forget(uint64_t id)
+{
+	const char *dir = getenv("XPMEM_JOBS_DIR") ?: XPMEM_JOBS_DIR;
+	int ret = xpmem_jobstate_remove(dir, id);
+
+	if (ret < 0)
+		fprintf(stderr, "%s: warning: cannot remove job %llu from %s: %s\n",
+			prog, (unsigned long long)id, dir, strerror(-ret));
+}
+
+/*
  * The kernel takes the same id again and updates it in place (uid, cgroup,
  * limits): a prolog that runs twice, or a requeued job with a new cgroup.
  */
@@ -174,7 +213,10 @@ static int add(struct xpmem_ctl *ctl, const struct xpmem_ctl_job *job)
 {
 	int ret = xpmem_ctl_job_add(ctl, job);
 
-	return ret < 0 ? ctl_fail(ctl, "cannot add the job") : EXIT_OK;
+	if (ret < 0)
+		return ctl_fail(ctl, "cannot add the job");
+	remember(job);
+	return EXIT_OK;
 }
 
 int job_main(int argc, const char *argv[])
@@ -204,6 +246,8 @@ int job_main(int argc, const char *argv[])
 		return usage_error(argv[0], "unknown action `%s'", verb);
 	}
 
+	if (!strcmp(verb, "del"))
+		forget(id);	/* even when the module is gone */
 	ctl = xpmem_ctl_open(&err);
 	if (!ctl) {
 		if (!strcmp(verb, "del") && err.err == -ENOENT) {

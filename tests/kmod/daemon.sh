@@ -208,20 +208,21 @@ denied_in_journal() {
 	fi
 	producer_end
 	seg=$(cat "$T/segid")
-	wait_until 50 bash -c "journalctl XPMEM_EVENT=denied XPMEM_SEGID=$seg -o json | grep -q ."
-	out=$(journalctl XPMEM_EVENT=denied XPMEM_SEGID="$seg" -o json --no-pager |
-		tr ',' '\n' | grep -E '^"(MESSAGE|XPMEM_[A-Z_]*|MESSAGE_ID)"')
+	wait_until 50 bash -c "journalctl XPMEM_EVENT=denied XPMEM_SEGID=$seg -o cat | grep -q ."
+	# export format: one FIELD=value per line (binary fields are filtered out)
+	out=$(journalctl XPMEM_EVENT=denied XPMEM_SEGID="$seg" -o export --no-pager |
+		grep -a -E '^(MESSAGE|XPMEM_[A-Z_]*|MESSAGE_ID)=')
 	echo "$out"
-	grep -qx '"XPMEM_UID":"1001"' <<<"$out" && grep -qx '"XPMEM_PEER_UID":"1000"' <<<"$out" &&
-	grep -qx '"MESSAGE_ID":"10c9e68ae6624bc699c3dfff873ecb46"' <<<"$out" &&
-	grep -q '^"XPMEM_RULE":"[0-9]' <<<"$out" && grep -q '^"XPMEM_PID":"[0-9]' <<<"$out" &&
-	grep -Eq "^\"MESSAGE\":\"uid 1001 \(pid [0-9]+\) denied access to segment $seg of uid 1000 \(pid $PRODUCER\) by rule [0-9]+\"$" <<<"$out"
+	grep -qx 'XPMEM_UID=1001' <<<"$out" && grep -qx 'XPMEM_PEER_UID=1000' <<<"$out" &&
+	grep -qx 'MESSAGE_ID=10c9e68ae6624bc699c3dfff873ecb46' <<<"$out" &&
+	grep -q '^XPMEM_RULE=[0-9]' <<<"$out" && grep -q '^XPMEM_PID=[0-9]' <<<"$out" &&
+	grep -Eq "^MESSAGE=uid 1001 \(pid [0-9]+\) denied access to segment $seg of uid 1000 \(pid $PRODUCER\) by rule [0-9]+$" <<<"$out"
 }
 check denied_access_is_in_the_journal denied_in_journal
 segment_events() {
 	local seg
 	seg=$(cat "$T/segid") || return 1
-	journalctl XPMEM_EVENT=segment-made XPMEM_SEGID="$seg" -o json | grep -q '"XPMEM_UID":"1000"' &&
+	journalctl XPMEM_EVENT=segment-made XPMEM_SEGID="$seg" -o export | grep -aqx 'XPMEM_UID=1000' &&
 	journalctl XPMEM_EVENT=segment-removed XPMEM_SEGID="$seg" -o cat | grep -x "segment $seg of uid 1000 (pid [0-9]*) removed"
 }
 check segment_events_are_in_the_journal segment_events
