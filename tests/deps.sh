@@ -10,7 +10,7 @@ set -o pipefail
 
 pkgs=(
 	# build: module, library, tests
-	gcc make libc6-dev pkg-config
+	gcc g++ make libc6-dev pkg-config man-db
 	linux-headers-amd64
 	libnl-genl-3-dev libsystemd-dev
 	# the guest: its kernel, qemu, the initramfs tools
