@@ -69,31 +69,19 @@ static int list(bool permits)
 	ctl = ctl_open();
 	if (!ctl)
 		return EXIT_FAIL;
-	if (permits)
-		table_init(&l.t, permit_heads, sizeof(permit_heads) / sizeof(permit_heads[0]));
-	else
-		table_init(&l.t, attachment_heads,
-			   sizeof(attachment_heads) / sizeof(attachment_heads[0]));
-	if (json)
-		j_open('[');
-	if (permits)
-		ret = xpmem_ctl_permits(ctl, row, &l);
-	else
-		ret = xpmem_ctl_attachments(ctl, row, &l);
-	if (ret < 0) {
-		ctl_fail(ctl, permits ? "cannot list the permits" : "cannot list the attachments");
-		table_free(&l.t);
-		xpmem_ctl_close(ctl);
-		return EXIT_FAIL;
-	}
-	if (json) {
-		j_close(']');
-		j_end();
+	if (permits) {
+		list_begin(&l.t, permit_heads,
+			   sizeof(permit_heads) / sizeof(permit_heads[0]));
+		ret = list_end(&l.t, ctl, xpmem_ctl_permits(ctl, row, &l),
+			       "cannot list the permits");
 	} else {
-		table_print(&l.t);
+		list_begin(&l.t, attachment_heads,
+			   sizeof(attachment_heads) / sizeof(attachment_heads[0]));
+		ret = list_end(&l.t, ctl, xpmem_ctl_attachments(ctl, row, &l),
+			       "cannot list the attachments");
 	}
 	xpmem_ctl_close(ctl);
-	return EXIT_OK;
+	return ret;
 }
 
 int attachments_main(int argc, const char *argv[])

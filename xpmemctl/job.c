@@ -76,20 +76,8 @@ static int list(struct xpmem_ctl *ctl)
 {
 	struct table t;
 
-	table_init(&t, heads, sizeof(heads) / sizeof(heads[0]));
-	if (json)
-		j_open('[');
-	if (xpmem_ctl_jobs(ctl, row, &t) < 0) {
-		table_free(&t);
-		return ctl_fail(ctl, "cannot list the jobs");
-	}
-	if (json) {
-		j_close(']');
-		j_end();
-	} else {
-		table_print(&t);
-	}
-	return EXIT_OK;
+	list_begin(&t, heads, sizeof(heads) / sizeof(heads[0]));
+	return list_end(&t, ctl, xpmem_ctl_jobs(ctl, row, &t), "cannot list the jobs");
 }
 
 static int bad_cgroup(const char *path, int err)

@@ -170,6 +170,31 @@ void table_print(struct table *t)
 	table_free(t);
 }
 
+/* Open a listing: a JSON array, or a table with @heads. */
+void list_begin(struct table *t, const char *const *heads, unsigned int ncols)
+{
+	table_init(t, heads, ncols);
+	if (json)
+		j_open('[');
+}
+
+/* Close it with the dump's result: print it, or report @what failed. */
+int list_end(struct table *t, struct xpmem_ctl *ctl, int dumped,
+	     const char *what)
+{
+	if (dumped < 0) {
+		table_free(t);
+		return ctl_fail(ctl, what);
+	}
+	if (json) {
+		j_close(']');
+		j_end();
+	} else {
+		table_print(t);
+	}
+	return EXIT_OK;
+}
+
 void table_free(struct table *t)
 {
 	for (size_t i = 0; i < t->ncells; i++)

@@ -48,20 +48,8 @@ static int list(struct xpmem_ctl *ctl)
 {
 	struct table t;
 
-	table_init(&t, heads, sizeof(heads) / sizeof(heads[0]));
-	if (json)
-		j_open('[');
-	if (xpmem_ctl_quotas(ctl, row, &t) < 0) {
-		table_free(&t);
-		return ctl_fail(ctl, "cannot list the quotas");
-	}
-	if (json) {
-		j_close(']');
-		j_end();
-	} else {
-		table_print(&t);
-	}
-	return EXIT_OK;
+	list_begin(&t, heads, sizeof(heads) / sizeof(heads[0]));
+	return list_end(&t, ctl, xpmem_ctl_quotas(ctl, row, &t), "cannot list the quotas");
 }
 
 static int parse_set(int argc, const char *argv[], struct xpmem_ctl_quota *q)

@@ -63,22 +63,9 @@ int segments_main(int argc, const char *argv[])
 	ctl = ctl_open();
 	if (!ctl)
 		return EXIT_FAIL;
-	table_init(&t, heads, sizeof(heads) / sizeof(heads[0]));
-	if (json)
-		j_open('[');
-	ret = xpmem_ctl_segments(ctl, row, &t);
-	if (ret < 0) {
-		ctl_fail(ctl, "cannot list the segments");
-		table_free(&t);
-		xpmem_ctl_close(ctl);
-		return EXIT_FAIL;
-	}
-	if (json) {
-		j_close(']');
-		j_end();
-	} else {
-		table_print(&t);
-	}
+	list_begin(&t, heads, sizeof(heads) / sizeof(heads[0]));
+	ret = list_end(&t, ctl, xpmem_ctl_segments(ctl, row, &t),
+		       "cannot list the segments");
 	xpmem_ctl_close(ctl);
-	return EXIT_OK;
+	return ret;
 }

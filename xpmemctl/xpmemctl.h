@@ -80,6 +80,9 @@ void table_cell(struct table *t, const char *fmt, ...) __attribute__((format(pri
 /* Print to out (header, then the rows) and free the cells. */
 void table_print(struct table *t);
 void table_free(struct table *t);
+void list_begin(struct table *t, const char *const *heads, unsigned int ncols);
+int list_end(struct table *t, struct xpmem_ctl *ctl, int dumped,
+	     const char *what);
 
 /* JSON to out: commas and nesting are tracked, values are escaped. */
 void j_open(char c);		/* '{' or '[' */

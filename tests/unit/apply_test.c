@@ -28,26 +28,10 @@
 #include "config.h"
 #include "jobstate.h"
 #include "xpmem_control.h"
+#include "tap.h"
 
-static int failed;
-static bool ok_now;
 static char tmpdir[] = "/tmp/xpmemd-apply-test.XXXXXX";
 
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		printf("# %s:%d: %s\n", __FILE__, __LINE__, #cond);	\
-		ok_now = false;						\
-	}								\
-} while (0)
-
-static void run(const char *name, void (*fn)(void))
-{
-	ok_now = true;
-	fn();
-	printf("%sok - %s\n", ok_now ? "" : "not ", name);
-	if (!ok_now)
-		failed = 1;
-}
 
 /* ---- the fake kernel ---------------------------------------------------------- */
 

@@ -18,28 +18,12 @@
 
 #include "config.h"
 #include "xpmem_netlink.h"
+#include "tap.h"
 
-static int failed;
-static bool ok_now;
 static char tmpdir[] = "/tmp/xpmemd-config-test.XXXXXX";
 static char dir[PATH_MAX];
 static int ndirs;
 
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		printf("# %s:%d: %s\n", __FILE__, __LINE__, #cond);	\
-		ok_now = false;						\
-	}								\
-} while (0)
-
-static void run(const char *name, void (*fn)(void))
-{
-	ok_now = true;
-	fn();
-	printf("%sok - %s\n", ok_now ? "" : "not ", name);
-	if (!ok_now)
-		failed = 1;
-}
 
 /* A fresh configuration directory for one test. */
 static const char *fresh(void)

@@ -17,26 +17,10 @@
 #include <unistd.h>
 
 #include "jobstate.h"
+#include "tap.h"
 
-static int failed;
-static bool ok_now;
 static char tmpdir[] = "/tmp/xpmemd-jobstate-test.XXXXXX";
 
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		printf("# %s:%d: %s\n", __FILE__, __LINE__, #cond);	\
-		ok_now = false;						\
-	}								\
-} while (0)
-
-static void run(const char *name, void (*fn)(void))
-{
-	ok_now = true;
-	fn();
-	printf("%sok - %s\n", ok_now ? "" : "not ", name);
-	if (!ok_now)
-		failed = 1;
-}
 
 static void put(const char *name, const char *text)
 {

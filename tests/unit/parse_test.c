@@ -16,25 +16,9 @@
 
 
 #include "parse.h"
+#include "tap.h"
 
-static int failed;
-static bool ok_now;
 
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		printf("# %s:%d: %s\n", __FILE__, __LINE__, #cond);	\
-		ok_now = false;						\
-	}								\
-} while (0)
-
-static void run(const char *name, void (*fn)(void))
-{
-	ok_now = true;
-	fn();
-	printf("%sok - %s\n", ok_now ? "" : "not ", name);
-	if (!ok_now)
-		failed = 1;
-}
 
 static void numbers_are_decimal_and_strict(void)
 {
