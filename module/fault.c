@@ -10,10 +10,11 @@
  * sequence), else it retries. No page is pinned: the source stays
  * swappable and migratable, and the notifier zaps before anything moves.
  *
- * A PTE is writable only if the attachment is writable *and* the source
- * PTE is; a write to a read-only PTE comes back through pfn_mkwrite, which
- * write-faults the source (breaking COW there) instead of letting the core
- * make our PTE writable behind the source's back.
+ * A PTE is writable only if the attachment is writable, the source PTE is,
+ * and the page is dirty; a write to a read-only PTE comes back through
+ * pfn_mkwrite, which write-faults the source (breaking COW there) and
+ * dirties the page, instead of letting the core make our PTE writable
+ * behind the source's back.
  */
 #include <linux/hmm.h>
 #include <linux/sched/mm.h>
@@ -31,6 +32,7 @@ struct window {
 	unsigned long start;		/* attacher address of pfns[0] */
 	unsigned long npages;
 	unsigned long fault_idx;
+	bool write;			/* a write fault: dirty that page */
 	pgprot_t prot_rw, prot_ro;
 	long installed;
 	unsigned long pfns[WINDOW_MAX];
@@ -55,18 +57,38 @@ static int touch_pte(pte_t *pte, unsigned long addr, void *data)
 	return 0;
 }
 
+/*
+ * Our special PTEs carry no dirty bit back to the page, so a page is
+ * writable through an attachment only while it is dirty: otherwise reclaim
+ * could drop a clean shmem or file page that was written only here. The
+ * write fault dirties its page, as zap_pte_range() would have: under the
+ * PTE lock, the page still mapped in the source (no invalidation can
+ * finish while we hold map_lock), which keeps truncation out.
+ */
+static bool may_write(struct window *w, unsigned long idx, struct page *page)
+{
+	if (!w->att->writable || !(w->pfns[idx] & HMM_PFN_WRITE))
+		return false;
+	if (w->write && idx == w->fault_idx && !PageDirty(page))
+		set_page_dirty(page);
+	return PageDirty(page);
+}
+
 static int install_pte(pte_t *pte, unsigned long addr, void *data)
 {
 	struct window *w = data;
 	unsigned long idx = (addr - w->start) >> PAGE_SHIFT;
 	unsigned long entry = w->pfns[idx];
-	bool writable = w->att->writable && (entry & HMM_PFN_WRITE);
 	pte_t old = ptep_get(pte);
+	struct page *page;
 	unsigned long pfn;
+	bool writable;
 
 	if (!(entry & HMM_PFN_VALID))
 		return 0;
-	pfn = page_to_pfn(hmm_pfn_to_page(entry));
+	page = hmm_pfn_to_page(entry);
+	pfn = page_to_pfn(page);
+	writable = may_write(w, idx, page);
 	if (!pte_none(old)) {
 		/* only the write fault itself upgrades a read-only PTE */
 		if (idx != w->fault_idx || !writable || pte_pfn(old) != pfn)
@@ -189,6 +211,7 @@ static vm_fault_t map_window(struct vm_fault *vmf, bool write, bool mkwrite)
 		w.npages = 1;
 	}
 	w.att = att;
+	w.write = write;
 	w.mm = vma->vm_mm;
 	w.installed = 0;
 	w.prot_rw = vm_get_page_prot(VM_READ | VM_WRITE | VM_SHARED);
