@@ -70,6 +70,7 @@ static long count_live(struct xpmem_attach *att, unsigned long start,
 void xpmem_attach_count_mapped(struct xpmem_attach *att, long pages)
 {
 	atomic64_add(pages, &att->mapped);
+	atomic64_add(pages, &att->permit->seg->mapped_pages);
 	atomic64_add(pages, &xpmem_stats.pages_mapped);
 	xpmem_account_add(&att->charge, mapped_pages, pages);
 }
@@ -88,6 +89,7 @@ static void count_unmapped(struct xpmem_attach *att, long pages)
 		if (take <= 0)
 			return;
 	} while (!atomic64_try_cmpxchg(&att->mapped, &cur, cur - take));
+	atomic64_sub(take, &att->permit->seg->mapped_pages);
 	atomic64_add(take, &xpmem_stats.pages_unmapped);
 	xpmem_account_add(&att->charge, mapped_pages, -take);
 }

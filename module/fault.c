@@ -195,7 +195,6 @@ static vm_fault_t map_window(struct vm_fault *vmf, bool write, bool mkwrite)
 
 	if (!att)
 		return VM_FAULT_SIGBUS;
-	atomic64_inc(&xpmem_stats.faults);
 	xpmem_account_add(&att->charge, faults, 1);
 	frame_window(&w, vma, vmf->address & PAGE_MASK);
 	/* under a mapped-pages quota, map only what is asked for */

@@ -48,11 +48,6 @@ void xpmem_unregister(struct list_head *link)
 	mutex_unlock(&xpmem_registry_lock);
 }
 
-int xpmem_ids_init(void)
-{
-	return 0;
-}
-
 void xpmem_ids_exit(void)
 {
 	/* every object holds a module reference through its file or proc */

@@ -124,12 +124,9 @@ static int __init xpmem_init(void)
 {
 	int ret;
 
-	ret = xpmem_ids_init();
-	if (ret)
-		return ret;
 	ret = xpmem_segments_init();
 	if (ret)
-		goto err_ids;
+		return ret;
 	ret = xpmem_stats_init();
 	if (ret)
 		goto err_segments;
@@ -151,8 +148,6 @@ err_stats:
 	xpmem_stats_exit();
 err_segments:
 	xpmem_segments_exit();
-err_ids:
-	xpmem_ids_exit();
 	return ret;
 }
 

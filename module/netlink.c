@@ -46,14 +46,6 @@ static void *put_header(struct sk_buff *skb, struct netlink_callback *cb,
 
 static int put_segment(struct sk_buff *skb, struct xpmem_segment *seg)
 {
-	struct xpmem_attach *att;
-	u64 mapped = 0;
-
-	/* mapped pages of a segment: the sum over its attachments */
-	list_for_each_entry(att, &xpmem_all_attachments, all_link)
-		if (att->permit->seg == seg)
-			mapped += atomic64_read(&att->mapped);
-
 	if (nla_put_u64_64bit(skb, XPMEM_A_SEGMENT_SEGID, seg->segid,
 			      XPMEM_A_SEGMENT_PAD) ||
 	    nla_put_u32(skb, XPMEM_A_SEGMENT_PID, seg->tgid) ||
@@ -71,7 +63,8 @@ static int put_segment(struct sk_buff *skb, struct xpmem_segment *seg)
 			atomic_read(&seg->permit_count)) ||
 	    nla_put_u32(skb, XPMEM_A_SEGMENT_ATTACHMENTS,
 			atomic_read(&seg->attach_count)) ||
-	    nla_put_u64_64bit(skb, XPMEM_A_SEGMENT_MAPPED_PAGES, mapped,
+	    nla_put_u64_64bit(skb, XPMEM_A_SEGMENT_MAPPED_PAGES,
+			      atomic64_read(&seg->mapped_pages),
 			      XPMEM_A_SEGMENT_PAD))
 		return -EMSGSIZE;
 	if (seg->charge.job &&

@@ -116,6 +116,7 @@ struct xpmem_segment {
 	struct cgroup *cgrp;		/* exporter's at MAKE, a reference */
 	struct xpmem_charge charge;
 	atomic_t permit_count;
+	atomic64_t mapped_pages;	/* in all its attachments */
 	unsigned long start, size;
 	umode_t mode;
 	kuid_t uid;
@@ -181,7 +182,6 @@ extern struct list_head xpmem_all_attachments;
 extern unsigned int xpmem_registry_gen;
 void xpmem_register(struct list_head *link, struct list_head *list);
 void xpmem_unregister(struct list_head *link);
-int xpmem_ids_init(void);
 void xpmem_ids_exit(void);
 int xpmem_segment_hash(struct xpmem_segment *seg);
 void xpmem_segment_unhash(struct xpmem_segment *seg);
@@ -277,7 +277,6 @@ int xpmem_revoke(u64 segid, pid_t pid, bool by_uid, kuid_t uid,
 struct xpmem_stats {
 	atomic64_t pages_mapped;	/* PTEs installed in attachers */
 	atomic64_t pages_unmapped;	/* PTEs removed from attachers */
-	atomic64_t faults;
 };
 
 extern struct xpmem_stats xpmem_stats;

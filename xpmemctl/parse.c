@@ -126,19 +126,29 @@ int parse_segid(const char *s, uint64_t *v)
 	return 0;
 }
 
-int parse_uid(const char *s, uint32_t *v)
+/*
+ * A uid or gid as a number; (uint32_t)-1 is never an id. Returns 1 when
+ * @s is not all digits (a name, for the caller to look up).
+ */
+static int parse_id_number(const char *s, uint32_t *v)
 {
-	struct passwd *pw;
 	int ret;
 
 	if (!s || !*s)
 		return -EINVAL;
-	if (all_digits(s)) {
-		ret = parse_u32(s, v);
-		if (!ret && *v == (uint32_t)-1)
-			ret = -ERANGE;
+	if (!all_digits(s))
+		return 1;
+	ret = parse_u32(s, v);
+	return !ret && *v == (uint32_t)-1 ? -ERANGE : ret;
+}
+
+int parse_uid(const char *s, uint32_t *v)
+{
+	struct passwd *pw;
+	int ret = parse_id_number(s, v);
+
+	if (ret <= 0)
 		return ret;
-	}
 	pw = getpwnam(s);
 	if (!pw)
 		return -EINVAL;
@@ -149,16 +159,10 @@ int parse_uid(const char *s, uint32_t *v)
 int parse_gid(const char *s, uint32_t *v)
 {
 	struct group *gr;
-	int ret;
+	int ret = parse_id_number(s, v);
 
-	if (!s || !*s)
-		return -EINVAL;
-	if (all_digits(s)) {
-		ret = parse_u32(s, v);
-		if (!ret && *v == (uint32_t)-1)
-			ret = -ERANGE;
+	if (ret <= 0)
 		return ret;
-	}
 	gr = getgrnam(s);
 	if (!gr)
 		return -EINVAL;
