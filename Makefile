@@ -7,8 +7,10 @@
 VERSION		:= 2.8.0
 
 # The kernel to build for: the newest installed Debian headers unless given.
-KVER		?= $(shell ls -1 /lib/modules 2>/dev/null | sort -V | while read k; do \
-			[ -e /lib/modules/$$k/build/Makefile ] && echo $$k; done | tail -n1)
+# Recursively expanded and never exported: on a fresh machine the headers
+# appear only once tests/deps.sh ran, so `check` and `demo` re-enter make
+# after it, and that make looks again.
+KVER		?= $(shell tests/kver.sh)
 KDIR		?= /lib/modules/$(KVER)/build
 
 PREFIX		?= /usr/local
@@ -35,10 +37,10 @@ CFLAGS		?= -O2 -g
 CFLAGS		+= -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I$(CURDIR)/module/uapi
 SAN_FLAGS	:= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-export CC CFLAGS SAN_FLAGS VERSION KVER KDIR PREFIX LIBDIR INCLUDEDIR
+export CC CFLAGS SAN_FLAGS VERSION PREFIX LIBDIR INCLUDEDIR
 
-.PHONY: FORCE all module lib xpmemctl xpmemd tests examples check check-host \
-	check-guest demo install install-lib install-module install-xpmemctl \
+.PHONY: FORCE all module lib xpmemctl xpmemd tests examples check check-all \
+	check-host check-guest demo demo-run install install-lib install-module install-xpmemctl \
 	install-xpmemd clean checkpatch bench
 
 all: module lib xpmemctl xpmemd tests examples
@@ -71,18 +73,22 @@ examples: lib
 # suite, and end with one line "N passed, N failed".
 check:
 	@tests/deps.sh
-	@$(MAKE) --no-print-directory all
-	@tests/check.sh
+	@$(MAKE) --no-print-directory check-all
+
+check-all: all
+	@KVER="$(KVER)" tests/check.sh
 
 check-host: all
-	@tests/check.sh host
+	@KVER="$(KVER)" tests/check.sh host
 
 check-guest: all
-	@tests/check.sh guest
+	@KVER="$(KVER)" tests/check.sh guest
 
 demo:
 	@tests/deps.sh
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory demo-run
+
+demo-run: all
 	@tests/vm/run --systemd --kver "$(KVER)" -- \
 		sh -c 'examples/demo.sh && examples/demo-site.sh'
 
