@@ -7,196 +7,148 @@
  * any file mapping: unmapping part of it just loses that part (the lineage
  * sent SIGKILL), it is not inherited across fork, and mremap is refused.
  *
- * A second, attacher-side interval notifier counts the PTEs that leave the
- * attachment, so the mapped-page counters are exact while it lives.
+ * Publication order is what keeps the object safe from its own users:
+ * ATTACH builds the attachment completely (charge, registry, permit and
+ * segment lists) and holds its own reference until it returns; only then
+ * does it map. The segment file's ->mmap maps nothing but the ATTACH that
+ * is waiting for it -- same thread, same source offset, same length -- so
+ * remap_file_pages(), an mmap of the file reached any other way, or a
+ * racing ATTACH cannot take an attachment that is not theirs.
  */
 #include <linux/file.h>
 #include <linux/mman.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "xpmem_internal.h"
 
-/* Parts of [start, end) the attachment no longer covers. */
-struct dead_range {
-	struct list_head link;
-	unsigned long start, end;
+/* An ATTACH inside vm_mmap(): what its ->mmap call must look like. */
+struct pending_map {
+	struct list_head link;		/* seg->pending */
+	struct task_struct *task;
+	unsigned long pgoff, pages;
+	struct xpmem_attach *att;
+	bool taken;
 };
-
-static int count_pte(pte_t *pte, unsigned long addr, void *data)
-{
-	long *present = data;
-	pte_t entry = ptep_get(pte);
-
-	if (pte_present(entry) && pte_special(entry))
-		(*present)++;
-	return 0;
-}
-
-/*
- * Count our PTEs in [start, end), walking only the parts still covered by
- * the attachment: a dead part may hold anyone's mapping by now, huge
- * pages included, which the page-range walker refuses.
- */
-static long count_live(struct xpmem_attach *att, unsigned long start,
-		       unsigned long end)
-{
-	unsigned long cur = start, stop;
-	struct dead_range *d;
-	long present = 0;
-	bool dead;
-
-	while (cur < end) {
-		stop = end;
-		dead = false;
-		list_for_each_entry(d, &att->dead_ranges, link) {
-			if (cur >= d->start && cur < d->end) {
-				cur = d->end;
-				dead = true;
-				break;
-			}
-			if (d->start > cur && d->start < stop)
-				stop = d->start;
-		}
-		if (dead)
-			continue;
-		apply_to_existing_page_range(att->mm, cur, stop - cur,
-					     count_pte, &present);
-		cur = stop;
-	}
-	return present;
-}
 
 void xpmem_attach_count_mapped(struct xpmem_attach *att, long pages)
 {
-	atomic64_add(pages, &att->mapped);
-	atomic64_add(pages, &att->permit->seg->mapped_pages);
-	atomic64_add(pages, &xpmem_stats.pages_mapped);
+	if (!pages)
+		return;
+	atomic64_add(pages, &att->seg->mapped_pages);
+	if (pages > 0)
+		atomic64_add(pages, &xpmem_stats.pages_mapped);
+	else
+		atomic64_add(-pages, &xpmem_stats.pages_unmapped);
 	xpmem_account_add(&att->charge, mapped_pages, pages);
 }
 
-/*
- * Two invalidations racing over the same PTEs (a source zap and the
- * attacher's exit, say) may both count them before either removes them;
- * never take more than was mapped, so the totals still balance at rest.
- */
-static void count_unmapped(struct xpmem_attach *att, long pages)
+/* page index range of the part of source [start, end) @att covers */
+static bool clip(struct xpmem_attach *att, unsigned long start,
+		 unsigned long end, unsigned long *first, unsigned long *n)
 {
-	s64 cur = atomic64_read(&att->mapped), take;
-
-	do {
-		take = min_t(s64, cur, pages);
-		if (take <= 0)
-			return;
-	} while (!atomic64_try_cmpxchg(&att->mapped, &cur, cur - take));
-	atomic64_sub(take, &att->permit->seg->mapped_pages);
-	atomic64_add(take, &xpmem_stats.pages_unmapped);
-	xpmem_account_add(&att->charge, mapped_pages, -take);
-}
-
-static bool attacher_invalidate(struct mmu_interval_notifier *mni,
-				const struct mmu_notifier_range *range,
-				unsigned long cur_seq)
-{
-	struct xpmem_attach *att =
-		container_of(mni, struct xpmem_attach, notifier);
-	unsigned long start, end;
-	long present = 0;
-
-	/* only removals matter; protection changes keep the PTEs */
-	if (range->event != MMU_NOTIFY_UNMAP &&
-	    range->event != MMU_NOTIFY_CLEAR &&
-	    range->event != MMU_NOTIFY_RELEASE)
-		return true;
-
-	spin_lock(&att->dead_lock);
-	if (att->released) {
-		spin_unlock(&att->dead_lock);
-		return true;
-	}
-	if (range->event == MMU_NOTIFY_RELEASE)
-		att->released = true;
-	start = max(range->start, att->start);
-	end = min(range->end, att->end);
-	if (start < end)
-		present = count_live(att, start, end);
-	spin_unlock(&att->dead_lock);
-	if (present)
-		count_unmapped(att, present);
+	start = max(start, att->src_start);
+	end = min(end, att->src_end);
+	if (start >= end)
+		return false;
+	*first = (start - att->src_start) >> PAGE_SHIFT;
+	*n = (end - start) >> PAGE_SHIFT;
 	return true;
 }
 
-static const struct mmu_interval_notifier_ops attacher_notifier_ops = {
-	.invalidate = attacher_invalidate,
-};
+/* The PTEs of source [start, end) are going away: stop counting them. */
+void xpmem_attach_forget(struct xpmem_attach *att, unsigned long src_start,
+			 unsigned long src_end)
+{
+	unsigned long first, n;
+
+	if (clip(att, src_start, src_end, &first, &n))
+		xpmem_attach_count_mapped(att,
+					  -xpmem_pages_clear(&att->pages, first, n));
+}
+
+/* Whether @att maps a page of source [start, end); never sleeps. */
+bool xpmem_attach_maps(struct xpmem_attach *att, unsigned long src_start,
+		       unsigned long src_end)
+{
+	unsigned long first, n;
+
+	return clip(att, src_start, src_end, &first, &n) &&
+	       xpmem_pages_any(&att->pages, first, n);
+}
+
+/* the source range a VMA piece of an attachment maps */
+static unsigned long vma_src_start(struct vm_area_struct *vma)
+{
+	return vma->vm_pgoff << PAGE_SHIFT;
+}
+
+static unsigned long vma_src_end(struct vm_area_struct *vma)
+{
+	return vma_src_start(vma) + (vma->vm_end - vma->vm_start);
+}
 
 static void attach_free(struct kref *ref)
 {
 	struct xpmem_attach *att = container_of(ref, struct xpmem_attach, ref);
 	struct xpmem_permit *permit = att->permit;
-	struct dead_range *d, *tmp;
-	long left;
+	struct xpmem_segment *seg = att->seg;
 
 	mutex_lock(&permit->lock);
 	list_del_init(&att->permit_link);
 	mutex_unlock(&permit->lock);
-	xpmem_unregister(&att->all_link);
-	if (att->notifier_live)
-		mmu_interval_notifier_remove(&att->notifier);
-	/* anything the notifier could not see still balances at rest */
-	left = atomic64_read(&att->mapped);
-	if (left > 0)
-		count_unmapped(att, left);
-	list_for_each_entry_safe(d, tmp, &att->dead_ranges, link)
-		kfree(d);
-	atomic_dec(&permit->seg->attach_count);
-	atomic_dec(&permit->attach_count);
+	spin_lock(&seg->attach_lock);
+	list_del_init(&att->seg_link);
+	spin_unlock(&seg->attach_lock);
+	xpmem_registry_del(XPMEM_ATTACHMENTS, &att->dump_id);
+
+	/* every VMA is gone, so every bit should be too */
+	xpmem_attach_count_mapped(att, -xpmem_pages_destroy(&att->pages));
 	if (att->charged) {
+		atomic_dec(&seg->attach_count);
+		atomic_dec(&permit->attach_count);
 		xpmem_account_add(&att->charge, attachments, -1);
 		xpmem_account_add(&att->charge, attached_bytes,
-				  -(s64)(att->end - att->start));
+				  -(s64)(att->src_end - att->src_start));
 	}
 	xpmem_charge_release(&att->charge);
 	xpmem_permit_put(permit);
-	kfree(att);
+	kfree_rcu(att, rcu);
+}
+
+void xpmem_attach_put(struct xpmem_attach *att)
+{
+	kref_put(&att->ref, attach_free);
 }
 
 static void vma_open(struct vm_area_struct *vma)
 {
 	struct xpmem_attach *att = vma->vm_private_data;
 
-	if (att)
-		kref_get(&att->ref);
+	kref_get(&att->ref);
 }
 
 static void vma_close(struct vm_area_struct *vma)
 {
 	struct xpmem_attach *att = vma->vm_private_data;
-	struct dead_range *d;
 
-	if (!att)
-		return;
-	/* the piece's PTEs are gone; later mappings there are not ours */
-	d = kmalloc(sizeof(*d), GFP_KERNEL);
-	if (d) {
-		d->start = vma->vm_start;
-		d->end = vma->vm_end;
-		spin_lock(&att->dead_lock);
-		list_add(&d->link, &att->dead_ranges);
-		spin_unlock(&att->dead_lock);
-	}
-	kref_put(&att->ref, attach_free);
+	/* the piece's PTEs are gone with it */
+	xpmem_attach_forget(att, vma_src_start(vma), vma_src_end(vma));
+	xpmem_attach_put(att);
 }
 
 static int vma_mremap(struct vm_area_struct *new_vma)
 {
 	/*
 	 * The core moved our PTEs already and moves them back on error;
-	 * drop them so nothing stale travels (they were counted as removed
-	 * when they left the old range).
+	 * drop them so nothing stale travels, and forget them: the source
+	 * range of the new VMA is the one they were counted under.
 	 */
 	zap_vma_ptes(new_vma, new_vma->vm_start,
 		     new_vma->vm_end - new_vma->vm_start);
+	xpmem_attach_forget(new_vma->vm_private_data, vma_src_start(new_vma),
+			    vma_src_end(new_vma));
 	return -EINVAL;
 }
 
@@ -208,21 +160,56 @@ const struct vm_operations_struct xpmem_vm_ops = {
 	.pfn_mkwrite	= xpmem_pfn_mkwrite,
 };
 
-/* ->mmap of the segment file: only attach() gets here, holding attach_lock */
+/* the ATTACH of this thread that expects exactly this mapping, taken */
+static struct xpmem_attach *take_pending(struct xpmem_segment *seg,
+					 struct vm_area_struct *vma)
+{
+	struct xpmem_attach *att = NULL;
+	struct pending_map *p;
+
+	spin_lock(&seg->attach_lock);
+	list_for_each_entry(p, &seg->pending, link) {
+		if (p->task == current && !p->taken &&
+		    p->pgoff == vma->vm_pgoff && p->pages == vma_pages(vma)) {
+			p->taken = true;
+			att = p->att;
+			break;
+		}
+	}
+	spin_unlock(&seg->attach_lock);
+	return att;
+}
+
+/*
+ * ->mmap of the segment file. Every caller but the ATTACH waiting for
+ * this exact mapping is refused: remap_file_pages() on an attachment, an
+ * mmap of the file through /proc/PID/map_files or a passed descriptor.
+ */
 int xpmem_attach_mmap(struct xpmem_segment *seg, struct vm_area_struct *vma)
 {
-	struct xpmem_attach *att = seg->pending;
+	struct xpmem_attach *att;
 
-	if (!att || !(vma->vm_flags & VM_SHARED))
-		return -EINVAL;
-	seg->pending = NULL;
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EACCES;
+	att = take_pending(seg, vma);
+	if (!att)
+		return -EACCES;
+	mutex_lock(&att->permit->lock);
+	if (att->permit->revoked) {
+		mutex_unlock(&att->permit->lock);
+		return -ENOENT;
+	}
+	mutex_unlock(&att->permit->lock);
+
 	xpmem_vm_flags_set(vma, VM_PFNMAP | VM_IO | VM_DONTEXPAND |
 				VM_DONTDUMP | VM_DONTCOPY);
-	if (!(vma->vm_flags & VM_WRITE))
+	if (!att->writable)
 		xpmem_vm_flags_clear(vma, VM_MAYWRITE);
 	vma->vm_ops = &xpmem_vm_ops;
 	vma->vm_private_data = att;
-	att->vma_created = true;
+	WRITE_ONCE(att->start, vma->vm_start);
+	WRITE_ONCE(att->end, vma->vm_end);
+	kref_get(&att->ref);		/* the VMA's, dropped by vma_close */
 	return 0;
 }
 
@@ -267,17 +254,88 @@ static int check_attach(struct xpmem_cmd_attach *cmd, struct xpmem_permit *permi
 	return 0;
 }
 
-static unsigned long map_attachment(struct xpmem_segment *seg,
-				    struct xpmem_attach *att,
+static struct xpmem_attach *attach_alloc(struct xpmem_permit *permit,
+					 struct xpmem_cmd_attach *cmd)
+{
+	struct xpmem_attach *att;
+
+	att = kzalloc(sizeof(*att), GFP_KERNEL_ACCOUNT);
+	if (!att)
+		return NULL;
+	kref_init(&att->ref);		/* the ioctl's own */
+	INIT_LIST_HEAD(&att->permit_link);
+	INIT_LIST_HEAD(&att->seg_link);
+	xpmem_pages_init(&att->pages);
+	att->permit = permit;		/* takes over the lookup reference */
+	att->seg = permit->seg;
+	att->mm = current->mm;
+	att->tgid = current->tgid;
+	att->writable = permit->flags == XPMEM_RDWR;
+	att->src_start = permit->seg->start + cmd->offset;
+	att->src_end = att->src_start + cmd->size;
+	return att;
+}
+
+/*
+ * Everything an attachment is, before any VMA can see it: charged, in the
+ * registry, on its permit's and segment's lists.
+ */
+static int publish(struct xpmem_attach *att)
+{
+	struct xpmem_permit *permit = att->permit;
+	struct xpmem_segment *seg = att->seg;
+	u64 bytes = att->src_end - att->src_start;
+	int ret;
+
+	ret = xpmem_charge_current(&att->charge);
+	if (ret)
+		return ret;
+	ret = xpmem_quota_check(&att->charge, XPMEM_QUOTA_ATTACHED_BYTES, bytes);
+	if (ret) {
+		xpmem_event_quota(&att->charge, XPMEM_QUOTA_ATTACHED_BYTES,
+				  seg->segid);
+		return ret;
+	}
+	ret = xpmem_registry_add(XPMEM_ATTACHMENTS, att, &att->dump_id);
+	if (ret)
+		return ret;
+
+	mutex_lock(&permit->lock);
+	if (permit->revoked) {
+		mutex_unlock(&permit->lock);
+		return -ENOENT;
+	}
+	list_add_tail(&att->permit_link, &permit->attachments);
+	mutex_unlock(&permit->lock);
+	spin_lock(&seg->attach_lock);
+	list_add_tail(&att->seg_link, &seg->attachments);
+	spin_unlock(&seg->attach_lock);
+
+	att->charged = true;
+	atomic_inc(&seg->attach_count);
+	atomic_inc(&permit->attach_count);
+	xpmem_account_add(&att->charge, attachments, 1);
+	xpmem_account_add(&att->charge, attached_bytes, bytes);
+	return 0;
+}
+
+static unsigned long map_attachment(struct xpmem_attach *att,
 				    struct xpmem_cmd_attach *cmd)
 {
-	unsigned long src = seg->start + cmd->offset, addr = cmd->vaddr;
+	struct xpmem_segment *seg = att->seg;
+	unsigned long addr = cmd->vaddr, size = cmd->size;
 	unsigned long prot = PROT_READ | (att->writable ? PROT_WRITE : 0);
 	unsigned long flags = MAP_SHARED;
+	struct pending_map pending = {
+		.task = current,
+		.pgoff = att->src_start >> PAGE_SHIFT,
+		.pages = size >> PAGE_SHIFT,
+		.att = att,
+	};
 	struct file *file = NULL;
 
 	if (cmd->flags & XPMEM_ATTACH_SAME_VADDR) {
-		addr = src;
+		addr = att->src_start;
 		flags |= MAP_FIXED_NOREPLACE;
 	} else if (addr) {
 		flags |= MAP_FIXED;
@@ -290,16 +348,44 @@ static unsigned long map_attachment(struct xpmem_segment *seg,
 	if (!file)
 		return -ENOENT;
 
-	mutex_lock(&seg->attach_lock);
-	seg->pending = att;
-	addr = vm_mmap(file, addr, cmd->size, prot, flags, src);
-	seg->pending = NULL;
-	mutex_unlock(&seg->attach_lock);
+	spin_lock(&seg->attach_lock);
+	list_add(&pending.link, &seg->pending);
+	spin_unlock(&seg->attach_lock);
+	addr = vm_mmap(file, addr, size, prot, flags, att->src_start);
+	spin_lock(&seg->attach_lock);
+	list_del(&pending.link);
+	spin_unlock(&seg->attach_lock);
 	fput(file);
 
 	if (addr == (unsigned long)-EEXIST)
 		addr = -EBUSY;
 	return addr;
+}
+
+/* Unmap every VMA piece of @att; the caller runs in the attacher's mm. */
+static void unmap_attachment(struct xpmem_attach *att)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	unsigned long start, end;
+
+	for (;;) {
+		start = 0;
+		end = 0;
+		mmap_read_lock(mm);
+		for (vma = find_vma(mm, att->start); vma && vma->vm_start < att->end;
+		     vma = find_vma(mm, vma->vm_end)) {
+			if (vma->vm_private_data == att &&
+			    vma->vm_ops == &xpmem_vm_ops) {
+				start = vma->vm_start;
+				end = vma->vm_end;
+				break;
+			}
+		}
+		mmap_read_unlock(mm);
+		if (!end || vm_munmap(start, end - start))
+			return;
+	}
 }
 
 long xpmem_attach(struct xpmem_proc *proc, struct xpmem_cmd_attach __user *arg)
@@ -335,90 +421,26 @@ long xpmem_attach(struct xpmem_proc *proc, struct xpmem_cmd_attach __user *arg)
 		goto err_permit;
 
 	ret = -ENOMEM;
-	att = kzalloc(sizeof(*att), GFP_KERNEL_ACCOUNT);
+	att = attach_alloc(permit, &cmd);
 	if (!att)
 		goto err_permit;
-	kref_init(&att->ref);
-	INIT_LIST_HEAD(&att->permit_link);
-	INIT_LIST_HEAD(&att->all_link);
-	INIT_LIST_HEAD(&att->dead_ranges);
-	spin_lock_init(&att->dead_lock);
-	att->permit = permit;		/* takes over the lookup reference */
-	att->mm = current->mm;
-	att->tgid = current->tgid;
-	att->writable = permit->flags == XPMEM_RDWR;
-	att->src_start = permit->seg->start + cmd.offset;
-	atomic_inc(&permit->seg->attach_count);
-	atomic_inc(&permit->attach_count);
-	ret = xpmem_charge_current(&att->charge);
-	if (!ret)
-		ret = xpmem_quota_check(&att->charge,
-					XPMEM_QUOTA_ATTACHED_BYTES, cmd.size);
-	if (ret) {
-		if (ret == -EDQUOT)
-			xpmem_event_quota(&att->charge,
-					  XPMEM_QUOTA_ATTACHED_BYTES,
-					  permit->seg->segid);
-		kref_put(&att->ref, attach_free);
-		return ret;
+	ret = publish(att);
+	if (ret)
+		goto out_put;
+	addr = map_attachment(att, &cmd);
+	ret = IS_ERR_VALUE(addr) ? (long)addr : 0;
+	if (!ret && put_user(addr, &arg->vaddr)) {
+		/* only our own pieces: the range may be anyone's by now */
+		unmap_attachment(att);
+		ret = -EFAULT;
 	}
-
-	addr = map_attachment(permit->seg, att, &cmd);
-	if (IS_ERR_VALUE(addr)) {
-		ret = addr;
-		if (!att->vma_created)
-			kref_put(&att->ref, attach_free);
-		return ret;
-	}
-	att->start = addr;
-	att->end = addr + cmd.size;
-	att->charged = true;
-	xpmem_account_add(&att->charge, attachments, 1);
-	xpmem_account_add(&att->charge, attached_bytes, cmd.size);
-	xpmem_register(&att->all_link, &xpmem_all_attachments);
-	if (!mmu_interval_notifier_insert(&att->notifier, current->mm, addr,
-					  cmd.size, &attacher_notifier_ops))
-		att->notifier_live = true;
-
-	mutex_lock(&permit->lock);
-	list_add_tail(&att->permit_link, &permit->attachments);
-	mutex_unlock(&permit->lock);
-
-	if (put_user(addr, &arg->vaddr)) {
-		vm_munmap(addr, cmd.size);
-		return -EFAULT;
-	}
-	return 0;
+out_put:
+	xpmem_attach_put(att);		/* the ioctl's reference */
+	return ret;
 
 err_permit:
 	xpmem_permit_put(permit);
 	return ret;
-}
-
-/* Unmap every VMA piece of @att; the caller runs in the attacher's mm. */
-static void unmap_attachment(struct xpmem_attach *att)
-{
-	struct mm_struct *mm = current->mm;
-	struct vm_area_struct *vma;
-	unsigned long start, end;
-
-	for (;;) {
-		start = 0;
-		end = 0;
-		mmap_read_lock(mm);
-		for (vma = find_vma(mm, att->start); vma && vma->vm_start < att->end;
-		     vma = find_vma(mm, vma->vm_end)) {
-			if (vma->vm_private_data == att &&
-			    vma->vm_ops == &xpmem_vm_ops) {
-				start = vma->vm_start;
-				end = vma->vm_end;
-				break;
-			}
-		}
-		mmap_read_unlock(mm);
-		if (!end || vm_munmap(start, end - start))
-			return;
-	}
 }
 
 long xpmem_detach(struct xpmem_proc *proc, struct xpmem_cmd_detach __user *arg)
@@ -437,23 +459,27 @@ long xpmem_detach(struct xpmem_proc *proc, struct xpmem_cmd_detach __user *arg)
 		mmap_read_unlock(current->mm);
 		return 0;
 	}
-	if (vma->vm_ops != &xpmem_vm_ops || !vma->vm_private_data) {
+	if (vma->vm_ops != &xpmem_vm_ops) {
 		mmap_read_unlock(current->mm);
 		return -EINVAL;
 	}
 	att = vma->vm_private_data;
-	kref_get(&att->ref);
+	kref_get(&att->ref);		/* the VMA holds one: never zero here */
 	mmap_read_unlock(current->mm);
 
 	if (att->permit->mm != current->mm)
 		ret = -EACCES;
 	else
 		unmap_attachment(att);
-	kref_put(&att->ref, attach_free);
+	xpmem_attach_put(att);
 	return ret;
 }
 
-/* RELEASE: detach everything made with @permit, if we are its process. */
+/*
+ * RELEASE: detach everything made with @permit, if we are its process.
+ * An attachment whose last reference is being dropped right now is
+ * finishing its own teardown: leave it alone.
+ */
 void xpmem_attach_unmap_all(struct xpmem_permit *permit)
 {
 	struct xpmem_attach *att;
@@ -462,23 +488,25 @@ void xpmem_attach_unmap_all(struct xpmem_permit *permit)
 		return;
 	for (;;) {
 		mutex_lock(&permit->lock);
-		att = list_first_entry_or_null(&permit->attachments,
-					       struct xpmem_attach, permit_link);
-		if (att) {
-			list_del_init(&att->permit_link);
-			kref_get(&att->ref);
-		}
+		do {
+			att = list_first_entry_or_null(&permit->attachments,
+						       struct xpmem_attach,
+						       permit_link);
+			if (att)
+				list_del_init(&att->permit_link);
+		} while (att && !kref_get_unless_zero(&att->ref));
 		mutex_unlock(&permit->lock);
 		if (!att)
 			return;
 		unmap_attachment(att);
-		kref_put(&att->ref, attach_free);
+		xpmem_attach_put(att);
 	}
 }
 
 /*
- * A permit revoked from outside its process (a job unregistered): its
- * attachments stay mapped but lose their PTEs, and refault to SIGBUS.
+ * A permit being revoked: take its attachments' PTEs away. The caller
+ * holds seg->sem for writing, so no fault of the segment is half done and
+ * the ones that follow see permit->revoked and raise SIGBUS.
  */
 void xpmem_attach_zap_all(struct xpmem_permit *permit)
 {
@@ -486,7 +514,6 @@ void xpmem_attach_zap_all(struct xpmem_permit *permit)
 
 	mutex_lock(&permit->lock);
 	list_for_each_entry(att, &permit->attachments, permit_link)
-		xpmem_segment_zap(permit->seg, att->src_start,
-				  att->end - att->start);
+		xpmem_segment_zap(permit->seg, att->src_start, att->src_end);
 	mutex_unlock(&permit->lock);
 }

@@ -7,14 +7,17 @@
  * 64-bit values, unique among the live ones, found through a hash table.
  * Lookups run under RCU and take a reference only on live objects.
  *
- * The registry lists every live segment, permit and attachment for the
- * netlink dumps; its generation number tells a dump that spans several
- * messages whether the lists changed under it.
+ * The registry numbers every live segment, permit and attachment for the
+ * netlink dumps: one xarray per kind, small cyclic ids, so a dump resumes
+ * after the last id it sent (no rescan, no lock held between messages) and
+ * walks the entries under RCU. Its generation number tells a dump that
+ * spans several messages whether the set changed under it.
  */
 #include <linux/hashtable.h>
 #include <linux/random.h>
 #include <linux/rculist.h>
 #include <linux/spinlock.h>
+#include <linux/xarray.h>
 
 #include "xpmem_internal.h"
 
@@ -24,34 +27,90 @@ static DEFINE_HASHTABLE(segments, ID_HASH_BITS);
 static DEFINE_HASHTABLE(permits, ID_HASH_BITS);
 static DEFINE_SPINLOCK(ids_lock);
 
-DEFINE_MUTEX(xpmem_registry_lock);	/* the three lists and the gen */
-LIST_HEAD(xpmem_all_segments);
-LIST_HEAD(xpmem_all_permits);
-LIST_HEAD(xpmem_all_attachments);
-unsigned int xpmem_registry_gen = 1;
+static struct xarray registry[XPMEM_KINDS];
+static u32 registry_next_id[XPMEM_KINDS];
+static atomic_t registry_gen = ATOMIC_INIT(1);
 
-void xpmem_register(struct list_head *link, struct list_head *list)
+void xpmem_ids_init(void)
 {
-	mutex_lock(&xpmem_registry_lock);
-	list_add_tail(link, list);
-	xpmem_registry_gen++;
-	mutex_unlock(&xpmem_registry_lock);
-}
+	int kind;
 
-void xpmem_unregister(struct list_head *link)
-{
-	mutex_lock(&xpmem_registry_lock);
-	if (!list_empty(link)) {
-		list_del_init(link);
-		xpmem_registry_gen++;
-	}
-	mutex_unlock(&xpmem_registry_lock);
+	for (kind = 0; kind < XPMEM_KINDS; kind++)
+		xa_init_flags(&registry[kind], XA_FLAGS_ALLOC1);
 }
 
 void xpmem_ids_exit(void)
 {
+	int kind;
+
 	/* every object holds a module reference through its file or proc */
 	WARN_ON(!hash_empty(segments) || !hash_empty(permits));
+	for (kind = 0; kind < XPMEM_KINDS; kind++) {
+		WARN_ON(!xa_empty(&registry[kind]));
+		xa_destroy(&registry[kind]);
+	}
+}
+
+/* Number @obj in the registry of @kind; *id is its dump position. */
+int xpmem_registry_add(enum xpmem_kind kind, void *obj, u32 *id)
+{
+	int ret;
+
+	ret = xa_alloc_cyclic(&registry[kind], id, obj, xa_limit_32b,
+			      &registry_next_id[kind], GFP_KERNEL_ACCOUNT);
+	if (ret < 0)
+		return ret;
+	atomic_inc(&registry_gen);
+	return 0;
+}
+
+/* Take @obj out of the registry; idempotent (*id is 0 once out). */
+void xpmem_registry_del(enum xpmem_kind kind, u32 *id)
+{
+	u32 old = xchg(id, 0);
+
+	if (!old)
+		return;
+	xa_erase(&registry[kind], old);
+	atomic_inc(&registry_gen);
+}
+
+u32 xpmem_registry_gen(void)
+{
+	return atomic_read(&registry_gen);
+}
+
+static bool tryget(enum xpmem_kind kind, void *obj)
+{
+	switch (kind) {
+	case XPMEM_SEGMENTS:
+		return kref_get_unless_zero(&((struct xpmem_segment *)obj)->ref);
+	case XPMEM_PERMITS:
+		return kref_get_unless_zero(&((struct xpmem_permit *)obj)->ref);
+	case XPMEM_ATTACHMENTS:
+		return kref_get_unless_zero(&((struct xpmem_attach *)obj)->ref);
+	default:
+		return false;
+	}
+}
+
+/*
+ * The first live object of @kind at position *pos or after it, with a
+ * reference the caller drops (xpmem_*_put); *pos becomes its position.
+ * Objects are freed after an RCU grace period, so the walk needs no lock.
+ */
+void *xpmem_registry_next(enum xpmem_kind kind, unsigned long *pos)
+{
+	void *obj;
+
+	rcu_read_lock();
+	for (obj = xa_find(&registry[kind], pos, ULONG_MAX, XA_PRESENT); obj;
+	     obj = xa_find_after(&registry[kind], pos, ULONG_MAX, XA_PRESENT)) {
+		if (tryget(kind, obj))
+			break;
+	}
+	rcu_read_unlock();
+	return obj;
 }
 
 static s64 random_id(void)

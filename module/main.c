@@ -120,30 +120,35 @@ static struct miscdevice xpmem_miscdev = {
 	.mode	= 0666,
 };
 
+/*
+ * The device comes last: once it is registered, anyone may open it and
+ * reach everything else, the netlink family included.
+ */
 static int __init xpmem_init(void)
 {
 	int ret;
 
+	xpmem_ids_init();
 	ret = xpmem_segments_init();
 	if (ret)
 		return ret;
 	ret = xpmem_stats_init();
 	if (ret)
 		goto err_segments;
-	ret = misc_register(&xpmem_miscdev);
-	if (ret)
-		goto err_stats;
 	ret = xpmem_netlink_init();
 	if (ret)
-		goto err_misc;
+		goto err_stats;
+	ret = misc_register(&xpmem_miscdev);
+	if (ret)
+		goto err_netlink;
 	pr_info("cross-process memory, version %x.%x.%x\n",
 		(XPMEM_CURRENT_VERSION >> 16) & 0xfff,
 		(XPMEM_CURRENT_VERSION >> 12) & 0xf,
 		XPMEM_CURRENT_VERSION & 0xfff);
 	return 0;
 
-err_misc:
-	misc_deregister(&xpmem_miscdev);
+err_netlink:
+	xpmem_netlink_exit();
 err_stats:
 	xpmem_stats_exit();
 err_segments:
@@ -153,8 +158,8 @@ err_segments:
 
 static void __exit xpmem_exit(void)
 {
-	xpmem_netlink_exit();
 	misc_deregister(&xpmem_miscdev);
+	xpmem_netlink_exit();
 	xpmem_stats_exit();
 	xpmem_segments_exit();
 	xpmem_policy_exit();

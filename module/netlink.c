@@ -6,9 +6,10 @@
  * the op table are generated from proto/xpmem.yaml (netlink_gen.c); the
  * changing operations live in netlink_admin.c.
  *
- * Dumps send one object per message and keep their position in cb->args,
- * so a dump of any size continues across messages; a generation number
- * flags a dump that raced with a change (NLM_F_DUMP_INTR).
+ * Dumps send one object per message and keep their registry position in
+ * cb->args, so a dump of any size continues across messages where it
+ * stopped; a generation number flags a dump that raced with a change
+ * (NLM_F_DUMP_INTR).
  */
 #include <linux/cgroup.h>
 #include <linux/cred.h>
@@ -98,105 +99,103 @@ static int put_permit_entry(struct sk_buff *skb, struct xpmem_permit *permit)
 static int put_attachment(struct sk_buff *skb, struct xpmem_attach *att)
 {
 	if (put_permit(skb, att->permit, att->tgid) ||
-	    nla_put_u64_64bit(skb, XPMEM_A_ATTACHMENT_START, att->start,
+	    nla_put_u64_64bit(skb, XPMEM_A_ATTACHMENT_START, READ_ONCE(att->start),
 			      XPMEM_A_ATTACHMENT_PAD) ||
 	    nla_put_u64_64bit(skb, XPMEM_A_ATTACHMENT_SIZE,
-			      att->end - att->start, XPMEM_A_ATTACHMENT_PAD) ||
+			      att->src_end - att->src_start,
+			      XPMEM_A_ATTACHMENT_PAD) ||
 	    nla_put_u64_64bit(skb, XPMEM_A_ATTACHMENT_MAPPED_PAGES,
-			      atomic64_read(&att->mapped),
+			      atomic64_read(&att->pages.count),
 			      XPMEM_A_ATTACHMENT_PAD))
 		return -EMSGSIZE;
 	return 0;
 }
 
-/*
- * One registry list, one object per message, from position cb->args[0].
- * @owner_of names the object's uid for the unprivileged filter.
- */
-static int dump_list(struct sk_buff *skb, struct netlink_callback *cb,
-		     struct list_head *list, u8 cmd,
-		     int (*put)(struct sk_buff *, struct list_head *),
-		     kuid_t (*owner_of)(struct list_head *))
+static kuid_t owner_of(enum xpmem_kind kind, void *obj)
 {
-	long pos = 0, start = cb->args[0];
-	struct list_head *link;
-	void *hdr;
-
-	mutex_lock(&xpmem_registry_lock);
-	cb->seq = xpmem_registry_gen;
-	list_for_each(link, list) {
-		if (pos++ < start)
-			continue;
-		if (!may_see(cb, owner_of(link)))
-			continue;
-		hdr = put_header(skb, cb, cmd);
-		if (!hdr)
-			goto full;
-		if (put(skb, link)) {
-			genlmsg_cancel(skb, hdr);
-			goto full;
-		}
-		genlmsg_end(skb, hdr);
+	switch (kind) {
+	case XPMEM_SEGMENTS:
+		return ((struct xpmem_segment *)obj)->uid;
+	case XPMEM_PERMITS:
+		return ((struct xpmem_permit *)obj)->uid;
+	default:
+		return ((struct xpmem_attach *)obj)->permit->uid;
 	}
-	mutex_unlock(&xpmem_registry_lock);
+}
+
+static int put_object(struct sk_buff *skb, enum xpmem_kind kind, void *obj)
+{
+	switch (kind) {
+	case XPMEM_SEGMENTS:
+		return put_segment(skb, obj);
+	case XPMEM_PERMITS:
+		return put_permit_entry(skb, obj);
+	default:
+		return put_attachment(skb, obj);
+	}
+}
+
+static void put_object_ref(enum xpmem_kind kind, void *obj)
+{
+	switch (kind) {
+	case XPMEM_SEGMENTS:
+		xpmem_segment_put(obj);
+		break;
+	case XPMEM_PERMITS:
+		xpmem_permit_put(obj);
+		break;
+	default:
+		xpmem_attach_put(obj);
+	}
+}
+
+/*
+ * One registry kind, one object per message, resuming after the position
+ * in cb->args[0]. Nothing is locked between objects: each is held by a
+ * reference while its message is filled.
+ */
+static int dump_kind(struct sk_buff *skb, struct netlink_callback *cb,
+		     enum xpmem_kind kind, u8 cmd)
+{
+	unsigned long pos = cb->args[0];
+	void *obj, *hdr;
+	int ret;
+
+	cb->seq = xpmem_registry_gen();
+	while ((obj = xpmem_registry_next(kind, &pos))) {
+		ret = 0;
+		if (may_see(cb, owner_of(kind, obj))) {
+			hdr = put_header(skb, cb, cmd);
+			ret = hdr ? put_object(skb, kind, obj) : -EMSGSIZE;
+			if (ret && hdr)
+				genlmsg_cancel(skb, hdr);
+			else if (hdr)
+				genlmsg_end(skb, hdr);
+		}
+		put_object_ref(kind, obj);
+		if (ret)
+			break;
+		pos++;
+	}
 	cb->args[0] = pos;
 	return skb->len;
-full:
-	mutex_unlock(&xpmem_registry_lock);
-	cb->args[0] = pos - 1;
-	return skb->len;
-}
-
-#define LINK_TO(type, member) container_of(link, struct type, member)
-
-static int put_segment_link(struct sk_buff *skb, struct list_head *link)
-{
-	return put_segment(skb, LINK_TO(xpmem_segment, all_link));
-}
-
-static kuid_t segment_owner(struct list_head *link)
-{
-	return LINK_TO(xpmem_segment, all_link)->uid;
-}
-
-static int put_permit_link(struct sk_buff *skb, struct list_head *link)
-{
-	return put_permit_entry(skb, LINK_TO(xpmem_permit, all_link));
-}
-
-static kuid_t permit_owner(struct list_head *link)
-{
-	return LINK_TO(xpmem_permit, all_link)->uid;
-}
-
-static int put_attachment_link(struct sk_buff *skb, struct list_head *link)
-{
-	return put_attachment(skb, LINK_TO(xpmem_attach, all_link));
-}
-
-static kuid_t attachment_owner(struct list_head *link)
-{
-	return LINK_TO(xpmem_attach, all_link)->permit->uid;
 }
 
 int xpmem_nl_get_segments_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	return dump_list(skb, cb, &xpmem_all_segments, XPMEM_NL_CMD_GET_SEGMENTS,
-			 put_segment_link, segment_owner);
+	return dump_kind(skb, cb, XPMEM_SEGMENTS, XPMEM_NL_CMD_GET_SEGMENTS);
 }
 
 int xpmem_nl_get_permits_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	return dump_list(skb, cb, &xpmem_all_permits, XPMEM_NL_CMD_GET_PERMITS,
-			 put_permit_link, permit_owner);
+	return dump_kind(skb, cb, XPMEM_PERMITS, XPMEM_NL_CMD_GET_PERMITS);
 }
 
 int xpmem_nl_get_attachments_dumpit(struct sk_buff *skb,
 				    struct netlink_callback *cb)
 {
-	return dump_list(skb, cb, &xpmem_all_attachments,
-			 XPMEM_NL_CMD_GET_ATTACHMENTS, put_attachment_link,
-			 attachment_owner);
+	return dump_kind(skb, cb, XPMEM_ATTACHMENTS,
+			 XPMEM_NL_CMD_GET_ATTACHMENTS);
 }
 
 static int put_account(struct sk_buff *skb, int scope, struct xpmem_account *a,

@@ -64,25 +64,32 @@ static bool mode_allows(struct xpmem_segment *seg, int flags)
 }
 
 /*
- * Make @permit unusable: unhash it, unmap its attachments (when called in
- * its process), and drop the owner's reference. Attachments that cannot
- * be unmapped from here SIGBUS on their next fault.
+ * Make @permit unusable: unhash it, stop its faults, take its attachments'
+ * PTEs away and, when called in its process, unmap them (RELEASE detaches
+ * them, as the lineage). Attachments that stay mapped (a revocation from
+ * outside) SIGBUS on their next touch. Drops the live reference.
  */
 void xpmem_permit_revoke(struct xpmem_permit *permit)
 {
+	struct xpmem_segment *seg = permit->seg;
+
+	/* under both: ->mmap checks one, faults the other */
+	down_write(&seg->sem);
 	mutex_lock(&permit->lock);
 	if (permit->revoked) {
 		mutex_unlock(&permit->lock);
+		up_write(&seg->sem);
 		return;
 	}
 	WRITE_ONCE(permit->revoked, true);
 	mutex_unlock(&permit->lock);
+	xpmem_attach_zap_all(permit);
+	up_write(&seg->sem);
 
 	xpmem_permit_unhash(permit);
-	xpmem_unregister(&permit->all_link);
+	xpmem_registry_del(XPMEM_PERMITS, &permit->dump_id);
 	xpmem_attach_unmap_all(permit);
-	xpmem_attach_zap_all(permit);	/* what could not be unmapped */
-	atomic_dec(&permit->seg->permit_count);
+	atomic_dec(&seg->permit_count);
 	xpmem_account_add(&permit->charge, permits, -1);
 	xpmem_permit_put(permit);	/* the live reference */
 }
@@ -133,7 +140,6 @@ long xpmem_get(struct xpmem_proc *proc, struct xpmem_cmd_get __user *arg)
 	kref_init(&permit->ref);	/* the live reference, dropped by revoke */
 	INIT_HLIST_NODE(&permit->id_node);
 	INIT_LIST_HEAD(&permit->owner_link);
-	INIT_LIST_HEAD(&permit->all_link);
 	INIT_LIST_HEAD(&permit->attachments);
 	mutex_init(&permit->lock);
 	permit->seg = seg;		/* takes over the lookup reference */
@@ -156,12 +162,15 @@ long xpmem_get(struct xpmem_proc *proc, struct xpmem_cmd_get __user *arg)
 		deny(seg, &permit->charge, rule_id);
 		goto err_permit;
 	}
+	ret = xpmem_registry_add(XPMEM_PERMITS, permit, &permit->dump_id);
+	if (ret)
+		goto err_permit;
 
 	mutex_lock(&proc->lock);
 	if (proc->dead) {
 		mutex_unlock(&proc->lock);
 		ret = -XPMEM_ERRNO_NOPROC;
-		goto err_permit;
+		goto err_registry;
 	}
 	permit->owner = proc;
 	kref_get(&permit->ref);		/* the owner's list */
@@ -170,7 +179,6 @@ long xpmem_get(struct xpmem_proc *proc, struct xpmem_cmd_get __user *arg)
 	mutex_unlock(&proc->lock);
 	atomic_inc(&seg->permit_count);
 	xpmem_account_add(&permit->charge, permits, 1);
-	xpmem_register(&permit->all_link, &xpmem_all_permits);
 
 	if (put_user(permit->apid, &arg->apid)) {
 		unlink_from_owner(permit, proc);
@@ -178,6 +186,8 @@ long xpmem_get(struct xpmem_proc *proc, struct xpmem_cmd_get __user *arg)
 	}
 	return 0;
 
+err_registry:
+	xpmem_registry_del(XPMEM_PERMITS, &permit->dump_id);
 err_permit:
 	xpmem_permit_put(permit);	/* drops the segment reference too */
 	return ret;
@@ -210,24 +220,17 @@ long xpmem_release(struct xpmem_proc *proc,
 /* Revoke every permit charged to @job (a job being unregistered). */
 int xpmem_revoke_permits(struct xpmem_job *job)
 {
-	struct xpmem_permit *permit, *found;
+	struct xpmem_permit *permit;
+	unsigned long pos = 0;
 	int count = 0;
 
-	for (;;) {
-		found = NULL;
-		mutex_lock(&xpmem_registry_lock);
-		list_for_each_entry(permit, &xpmem_all_permits, all_link) {
-			if (permit->charge.job == job &&
-			    kref_get_unless_zero(&permit->ref)) {
-				found = permit;
-				break;
-			}
+	while ((permit = xpmem_registry_next(XPMEM_PERMITS, &pos))) {
+		if (permit->charge.job == job) {
+			xpmem_permit_revoke(permit);	/* leaves the registry */
+			count++;
 		}
-		mutex_unlock(&xpmem_registry_lock);
-		if (!found)
-			return count;
-		xpmem_permit_revoke(found);	/* leaves the registry */
-		xpmem_permit_put(found);
-		count++;
+		xpmem_permit_put(permit);
+		pos++;
 	}
+	return count;
 }

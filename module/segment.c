@@ -30,9 +30,10 @@ static struct vfsmount *xpmem_mnt;
 /*
  * Zapping an attachment fires the notifiers of the attacher's mm, and
  * that mm often exports itself too (MPI ranks export their whole address
- * space). Nothing can be mirrored from an attachment (faults there fail),
- * so a segment notifier reached from inside one of our own zaps has
- * nothing to do. Skipping it keeps zaps from nesting segment locks.
+ * space). Nothing can be mirrored from an attachment (hmm_range_fault
+ * refuses VM_PFNMAP), so a segment notifier reached from inside one of our
+ * own zaps only has to move its sequence on: zapping again from there
+ * would nest the i_mmap_rwsem of two segment inodes.
  */
 struct zapper {
 	struct list_head link;
@@ -43,7 +44,7 @@ static LIST_HEAD(zappers);
 static DEFINE_SPINLOCK(zappers_lock);
 static atomic_t zappers_active = ATOMIC_INIT(0);
 
-bool xpmem_zapping(void)
+static bool zapping(void)
 {
 	struct zapper *z;
 	bool found = false;
@@ -61,17 +62,29 @@ bool xpmem_zapping(void)
 	return found;
 }
 
+/*
+ * Remove the PTEs of source range [start, end) from every attacher: first
+ * forget them in each attachment's page record, then unmap them. The
+ * caller keeps faults from installing meanwhile (a new notifier sequence,
+ * or seg->sem held for writing).
+ */
 static void zap_attachers(struct xpmem_segment *seg, unsigned long start,
-			  unsigned long len)
+			  unsigned long end)
 {
 	struct zapper z = { .task = current };
+	struct xpmem_attach *att;
+
+	spin_lock(&seg->attach_lock);
+	list_for_each_entry(att, &seg->attachments, seg_link)
+		xpmem_attach_forget(att, start, end);
+	spin_unlock(&seg->attach_lock);
 
 	spin_lock(&zappers_lock);
 	list_add(&z.link, &zappers);
 	atomic_inc(&zappers_active);
 	spin_unlock(&zappers_lock);
 
-	unmap_mapping_range(seg->file->f_mapping, start, len, 1);
+	unmap_mapping_range(seg->file->f_mapping, start, end - start, 1);
 
 	spin_lock(&zappers_lock);
 	list_del(&z.link);
@@ -79,14 +92,44 @@ static void zap_attachers(struct xpmem_segment *seg, unsigned long start,
 	spin_unlock(&zappers_lock);
 }
 
-/* Zap [start, start + len) of the source in every attacher, if still live. */
+/*
+ * Zap [start, end) of the source in every attacher while no fault of the
+ * segment runs: for a revocation, whose faults check under seg->sem.
+ */
 void xpmem_segment_zap(struct xpmem_segment *seg, unsigned long start,
-		       unsigned long len)
+		       unsigned long end)
 {
-	down_read(&seg->sem);
+	lockdep_assert_held_write(&seg->sem);
 	if (!seg->removed)
-		zap_attachers(seg, start, len);
-	up_read(&seg->sem);
+		zap_attachers(seg, start, end);
+}
+
+/*
+ * The OOM reaper cannot wait for us to zap. Let it go on only where no
+ * attacher maps a page of the range: then there is nothing to zap, and
+ * the new sequence turns any fault in flight back.
+ */
+static bool invalidate_nonblock(struct xpmem_segment *seg,
+				unsigned long start, unsigned long end,
+				unsigned long cur_seq)
+{
+	struct xpmem_attach *att;
+	bool busy = false;
+
+	if (!mutex_trylock(&seg->map_lock))
+		return false;
+	spin_lock(&seg->attach_lock);
+	list_for_each_entry(att, &seg->attachments, seg_link) {
+		if (xpmem_attach_maps(att, start, end)) {
+			busy = true;
+			break;
+		}
+	}
+	spin_unlock(&seg->attach_lock);
+	if (!busy)
+		mmu_interval_set_seq(&seg->notifier, cur_seq);
+	mutex_unlock(&seg->map_lock);
+	return !busy;
 }
 
 static bool source_invalidate(struct mmu_interval_notifier *mni,
@@ -95,13 +138,11 @@ static bool source_invalidate(struct mmu_interval_notifier *mni,
 {
 	struct xpmem_segment *seg =
 		container_of(mni, struct xpmem_segment, notifier);
-	unsigned long start, end;
+	unsigned long start = max(range->start, seg->start);
+	unsigned long end = min(range->end, seg->start + seg->size);
 
-	if (xpmem_zapping())
-		return true;
-	/* unmap_mapping_range() sleeps; the OOM reaper must skip us */
 	if (!mmu_notifier_range_blockable(range))
-		return false;
+		return invalidate_nonblock(seg, start, end, cur_seq);
 
 	mutex_lock(&seg->map_lock);
 	mmu_interval_set_seq(mni, cur_seq);
@@ -112,10 +153,8 @@ static bool source_invalidate(struct mmu_interval_notifier *mni,
 	 * dropped, so zapping outside the lock is enough and keeps nested
 	 * notifiers of the attachers' mms from running under it.
 	 */
-	start = max(range->start, seg->start);
-	end = min(range->end, seg->start + seg->size);
-	if (start < end)
-		zap_attachers(seg, start, end - start);
+	if (start < end && !zapping())
+		zap_attachers(seg, start, end);
 	return true;
 }
 
@@ -242,9 +281,10 @@ long xpmem_make(struct xpmem_proc *proc, struct xpmem_cmd_make __user *arg)
 	kref_init(&seg->ref);		/* the live reference, dropped by destroy */
 	INIT_HLIST_NODE(&seg->id_node);
 	INIT_LIST_HEAD(&seg->owner_link);
-	INIT_LIST_HEAD(&seg->all_link);
+	INIT_LIST_HEAD(&seg->attachments);
+	INIT_LIST_HEAD(&seg->pending);
 	mutex_init(&seg->map_lock);
-	mutex_init(&seg->attach_lock);
+	spin_lock_init(&seg->attach_lock);
 	init_rwsem(&seg->sem);
 	seg->start = cmd.vaddr;
 	seg->size = cmd.size;
@@ -271,12 +311,15 @@ long xpmem_make(struct xpmem_proc *proc, struct xpmem_cmd_make __user *arg)
 					   &source_notifier_ops);
 	if (ret)
 		goto err_file;
+	ret = xpmem_registry_add(XPMEM_SEGMENTS, seg, &seg->dump_id);
+	if (ret)
+		goto err_notifier;
 
 	mutex_lock(&proc->lock);
 	if (proc->dead) {
 		mutex_unlock(&proc->lock);
 		ret = -XPMEM_ERRNO_NOPROC;
-		goto err_notifier;
+		goto err_registry;
 	}
 	seg->owner = proc;
 	kref_get(&seg->ref);		/* the owner's list */
@@ -284,7 +327,6 @@ long xpmem_make(struct xpmem_proc *proc, struct xpmem_cmd_make __user *arg)
 	xpmem_segment_hash(seg);
 	mutex_unlock(&proc->lock);
 	xpmem_account_add(&seg->charge, segments, 1);
-	xpmem_register(&seg->all_link, &xpmem_all_segments);
 	announce(seg, XPMEM_EVENT_TYPE_SEGMENT_MADE);
 
 	if (put_user(seg->segid, &arg->segid)) {
@@ -293,6 +335,8 @@ long xpmem_make(struct xpmem_proc *proc, struct xpmem_cmd_make __user *arg)
 	}
 	return 0;
 
+err_registry:
+	xpmem_registry_del(XPMEM_SEGMENTS, &seg->dump_id);
 err_notifier:
 	mmu_interval_notifier_remove(&seg->notifier);
 err_file:
@@ -314,12 +358,13 @@ void xpmem_segment_destroy(struct xpmem_segment *seg)
 		up_write(&seg->sem);
 		return;
 	}
+	/* no fault is under way, and none will map anything from now on */
+	zap_attachers(seg, seg->start, seg->start + seg->size);
 	seg->removed = true;
 	up_write(&seg->sem);
 
 	xpmem_segment_unhash(seg);
-	xpmem_unregister(&seg->all_link);
-	zap_attachers(seg, 0, 0);
+	xpmem_registry_del(XPMEM_SEGMENTS, &seg->dump_id);
 	mmu_interval_notifier_remove(&seg->notifier);
 	fput(seg->file);
 	xpmem_account_add(&seg->charge, segments, -1);
@@ -363,26 +408,19 @@ static bool revoke_matches(struct xpmem_segment *seg, u64 segid, pid_t pid,
 int xpmem_revoke(u64 segid, pid_t pid, bool by_uid, kuid_t uid,
 		 struct xpmem_job *job)
 {
-	struct xpmem_segment *seg, *found;
+	struct xpmem_segment *seg;
+	unsigned long pos = 0;
 	int count = 0;
 
-	for (;;) {
-		found = NULL;
-		mutex_lock(&xpmem_registry_lock);
-		list_for_each_entry(seg, &xpmem_all_segments, all_link) {
-			if (revoke_matches(seg, segid, pid, by_uid, uid, job) &&
-			    kref_get_unless_zero(&seg->ref)) {
-				found = seg;
-				break;
-			}
+	while ((seg = xpmem_registry_next(XPMEM_SEGMENTS, &pos))) {
+		if (revoke_matches(seg, segid, pid, by_uid, uid, job)) {
+			xpmem_segment_destroy(seg);	/* leaves the registry */
+			count++;
 		}
-		mutex_unlock(&xpmem_registry_lock);
-		if (!found)
-			return count;
-		xpmem_segment_destroy(found);	/* leaves the registry */
-		xpmem_segment_put(found);
-		count++;
+		xpmem_segment_put(seg);
+		pos++;
 	}
+	return count;
 }
 
 static int xpmem_fs_init_context(struct fs_context *fc)

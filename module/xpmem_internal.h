@@ -27,6 +27,7 @@
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
 #include <linux/types.h>
+#include <linux/xarray.h>
 
 #include "compat/compat.h"
 #include "uapi/xpmem.h"
@@ -110,25 +111,27 @@ struct xpmem_segment {
 	struct kref ref;
 	struct xpmem_proc *owner;	/* NULL once removed */
 	struct list_head owner_link;	/* holds a reference */
-	struct list_head all_link;	/* xpmem_all_segments */
+	u32 dump_id;			/* in the registry; 0 once out */
 	struct mm_struct *mm;		/* source; kept by the notifier */
 	pid_t tgid;
 	struct cgroup *cgrp;		/* exporter's at MAKE, a reference */
 	struct xpmem_charge charge;
 	atomic_t permit_count;
+	atomic_t attach_count;
 	atomic64_t mapped_pages;	/* in all its attachments */
 	unsigned long start, size;
 	umode_t mode;
 	kuid_t uid;
 	kgid_t gid;
 	struct mmu_interval_notifier notifier;
-	struct mutex map_lock;		/* serialises PTE installs vs seq */
-	struct rw_semaphore sem;	/* faults read; removal writes */
+	struct mutex map_lock;		/* PTE installs vs the notifier seq */
+	/* faults read; removal and revocation write, so none is half done */
+	struct rw_semaphore sem;
 	bool removed;
 	struct file *file;		/* private inode attachments map */
-	struct mutex attach_lock;	/* hands @pending to ->mmap */
-	struct xpmem_attach *pending;
-	atomic_t attach_count;
+	spinlock_t attach_lock;		/* attachments, pending */
+	struct list_head attachments;	/* every published xpmem_attach */
+	struct list_head pending;	/* ATTACHes inside vm_mmap() */
 	struct rcu_head rcu;
 };
 
@@ -140,7 +143,7 @@ struct xpmem_permit {
 	struct xpmem_proc *owner;	/* NULL once released */
 	struct mm_struct *mm;		/* owner's mm: who may use it */
 	struct list_head owner_link;	/* holds a reference */
-	struct list_head all_link;	/* xpmem_all_permits */
+	u32 dump_id;			/* in the registry; 0 once out */
 	pid_t tgid;
 	kuid_t uid;
 	struct xpmem_charge charge;
@@ -148,41 +151,50 @@ struct xpmem_permit {
 	struct mutex lock;		/* protects attachments, revoked */
 	struct list_head attachments;
 	int flags;			/* XPMEM_RDONLY or XPMEM_RDWR */
-	bool revoked;
+	bool revoked;			/* also written under seg->sem */
 	struct rcu_head rcu;
 };
 
-struct xpmem_attach {
-	struct xpmem_permit *permit;
-	struct list_head permit_link;
-	struct kref ref;		/* one per VMA piece */
-	struct mm_struct *mm;		/* attacher */
-	unsigned long start, end;	/* range of the original mapping */
-	unsigned long src_start;	/* source address of start */
-	struct list_head all_link;	/* xpmem_all_attachments */
-	pid_t tgid;
-	struct xpmem_charge charge;
-	bool writable;
-	bool vma_created;		/* ->mmap ran: the VMA owns a ref */
-	bool charged;			/* counted in attachments/bytes */
-	/* accounting of the PTEs installed in the attacher */
-	struct mmu_interval_notifier notifier;
-	bool notifier_live;
-	spinlock_t dead_lock;		/* dead_ranges, released */
-	struct list_head dead_ranges;	/* pieces already unmapped */
-	bool released;			/* attacher mm torn down */
-	atomic64_t mapped;
+/*
+ * Which pages of an attachment have a PTE in the attacher, by page index
+ * from the attachment's source start: a bitmap per 2 MiB chunk, allocated
+ * on first touch. Faults set bits under the segment's map_lock; every
+ * removal of our PTEs clears them (vma close, mremap, the segment's zaps),
+ * so the count is exact without walking page tables.
+ */
+struct xpmem_pages {
+	spinlock_t lock;
+	struct xarray chunks;
+	atomic64_t count;
 };
 
-/* ids.c: ids, and every live object for the dumps */
-extern struct mutex xpmem_registry_lock;
-extern struct list_head xpmem_all_segments;
-extern struct list_head xpmem_all_permits;
-extern struct list_head xpmem_all_attachments;
-extern unsigned int xpmem_registry_gen;
-void xpmem_register(struct list_head *link, struct list_head *list);
-void xpmem_unregister(struct list_head *link);
+struct xpmem_attach {
+	struct xpmem_permit *permit;	/* a reference */
+	struct xpmem_segment *seg;	/* permit->seg */
+	struct list_head permit_link;	/* permit->attachments */
+	struct list_head seg_link;	/* seg->attachments */
+	/* the ATTACH ioctl while it runs, and one per VMA piece */
+	struct kref ref;
+	struct mm_struct *mm;		/* attacher */
+	unsigned long start, end;	/* the original mapping; set by ->mmap */
+	unsigned long src_start, src_end;	/* its source range */
+	u32 dump_id;			/* in the registry; 0 once out */
+	pid_t tgid;
+	struct xpmem_charge charge;
+	bool writable;			/* an RDWR permit */
+	bool charged;			/* counted in attachments/bytes */
+	struct xpmem_pages pages;
+	struct rcu_head rcu;
+};
+
+/* ids.c: ids, and every live object numbered for the dumps */
+enum xpmem_kind { XPMEM_SEGMENTS, XPMEM_PERMITS, XPMEM_ATTACHMENTS, XPMEM_KINDS };
+void xpmem_ids_init(void);
 void xpmem_ids_exit(void);
+int xpmem_registry_add(enum xpmem_kind kind, void *obj, u32 *id);
+void xpmem_registry_del(enum xpmem_kind kind, u32 *id);
+void *xpmem_registry_next(enum xpmem_kind kind, unsigned long *pos);
+u32 xpmem_registry_gen(void);
 int xpmem_segment_hash(struct xpmem_segment *seg);
 void xpmem_segment_unhash(struct xpmem_segment *seg);
 struct xpmem_segment *xpmem_segment_find(xpmem_segid_t segid);
@@ -202,9 +214,8 @@ long xpmem_make(struct xpmem_proc *proc, struct xpmem_cmd_make __user *arg);
 long xpmem_remove(struct xpmem_proc *proc, struct xpmem_cmd_remove __user *arg);
 void xpmem_segment_destroy(struct xpmem_segment *seg);
 void xpmem_segment_put(struct xpmem_segment *seg);
-bool xpmem_zapping(void);
 void xpmem_segment_zap(struct xpmem_segment *seg, unsigned long start,
-		       unsigned long len);
+		       unsigned long end);
 
 /* permit.c */
 long xpmem_get(struct xpmem_proc *proc, struct xpmem_cmd_get __user *arg);
@@ -216,11 +227,28 @@ void xpmem_permit_put(struct xpmem_permit *permit);
 /* attach.c */
 long xpmem_attach(struct xpmem_proc *proc, struct xpmem_cmd_attach __user *arg);
 long xpmem_detach(struct xpmem_proc *proc, struct xpmem_cmd_detach __user *arg);
+void xpmem_attach_put(struct xpmem_attach *att);
 void xpmem_attach_unmap_all(struct xpmem_permit *permit);
 void xpmem_attach_zap_all(struct xpmem_permit *permit);
 int xpmem_revoke_permits(struct xpmem_job *job);
 int xpmem_attach_mmap(struct xpmem_segment *seg, struct vm_area_struct *vma);
 void xpmem_attach_count_mapped(struct xpmem_attach *att, long pages);
+void xpmem_attach_forget(struct xpmem_attach *att, unsigned long src_start,
+			 unsigned long src_end);
+bool xpmem_attach_maps(struct xpmem_attach *att, unsigned long src_start,
+		       unsigned long src_end);
+
+/* pages.c */
+void xpmem_pages_init(struct xpmem_pages *p);
+int xpmem_pages_prepare(struct xpmem_pages *p, unsigned long first,
+			unsigned long n);
+long xpmem_pages_mark(struct xpmem_pages *p, unsigned long first,
+		      unsigned long n, const unsigned long *fresh);
+long xpmem_pages_clear(struct xpmem_pages *p, unsigned long first,
+		       unsigned long n);
+bool xpmem_pages_any(struct xpmem_pages *p, unsigned long first,
+		     unsigned long n);
+long xpmem_pages_destroy(struct xpmem_pages *p);
 
 /* fault.c */
 vm_fault_t xpmem_fault(struct vm_fault *vmf);

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pages.c - which pages of an attachment are mapped in the attacher.
+ *
+ * Our PTEs are special (no struct page accounting), and walking the
+ * attacher's page tables to count them needs helpers not every kernel
+ * exports and cannot be done from every context. Instead each attachment
+ * keeps one bit per page, in 512-page chunks allocated on first touch:
+ * a fault sets the bits of the PTEs it installed, and every path that
+ * removes our PTEs clears the bits of the range it removes. Counts follow
+ * bit transitions, so a page counted twice or forgotten twice is
+ * impossible and the totals balance by construction.
+ *
+ * Indices are page offsets from the attachment's source start. Memory is
+ * one 64-byte chunk per 2 MiB touched, freed with the attachment.
+ */
+#include <linux/bitmap.h>
+#include <linux/slab.h>
+
+#include "xpmem_internal.h"
+
+#define CHUNK_SHIFT	9
+#define CHUNK_PAGES	(1UL << CHUNK_SHIFT)
+#define CHUNK_MASK	(CHUNK_PAGES - 1)
+
+struct chunk {
+	DECLARE_BITMAP(bits, CHUNK_PAGES);
+};
+
+void xpmem_pages_init(struct xpmem_pages *p)
+{
+	spin_lock_init(&p->lock);
+	xa_init(&p->chunks);
+	atomic64_set(&p->count, 0);
+}
+
+/* Allocate the chunks that pages [first, first + n) fall in; may sleep. */
+int xpmem_pages_prepare(struct xpmem_pages *p, unsigned long first,
+			unsigned long n)
+{
+	unsigned long idx, last = (first + n - 1) >> CHUNK_SHIFT;
+	struct chunk *c, *old;
+
+	for (idx = first >> CHUNK_SHIFT; idx <= last; idx++) {
+		if (xa_load(&p->chunks, idx))
+			continue;
+		c = kzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
+		if (!c)
+			return -ENOMEM;
+		old = xa_cmpxchg(&p->chunks, idx, NULL, c, GFP_KERNEL_ACCOUNT);
+		if (old) {
+			kfree(c);	/* another fault was first, or no memory */
+			if (xa_is_err(old))
+				return xa_err(old);
+		}
+	}
+	return 0;
+}
+
+/*
+ * Set the bits of pages first + i for each i set in @fresh (n bits); the
+ * chunks were prepared. Returns how many bits went from 0 to 1.
+ */
+long xpmem_pages_mark(struct xpmem_pages *p, unsigned long first,
+		      unsigned long n, const unsigned long *fresh)
+{
+	struct chunk *c = NULL;
+	unsigned long i, idx, cur = ULONG_MAX;
+	long set = 0;
+
+	spin_lock(&p->lock);
+	for_each_set_bit(i, fresh, n) {
+		idx = (first + i) >> CHUNK_SHIFT;
+		if (idx != cur) {
+			c = xa_load(&p->chunks, idx);
+			cur = idx;
+		}
+		if (c && !__test_and_set_bit((first + i) & CHUNK_MASK, c->bits))
+			set++;
+	}
+	atomic64_add(set, &p->count);
+	spin_unlock(&p->lock);
+	return set;
+}
+
+/* Clear pages [first, first + n); returns how many were set. */
+long xpmem_pages_clear(struct xpmem_pages *p, unsigned long first,
+		       unsigned long n)
+{
+	unsigned long idx, lo, hi, bit, end = first + n;
+	struct chunk *c;
+	long cleared = 0;
+
+	if (!n)
+		return 0;
+	spin_lock(&p->lock);
+	xa_for_each_range(&p->chunks, idx, c, first >> CHUNK_SHIFT,
+			  (end - 1) >> CHUNK_SHIFT) {
+		lo = max(first, idx << CHUNK_SHIFT) & CHUNK_MASK;
+		hi = min(end - (idx << CHUNK_SHIFT), CHUNK_PAGES);
+		for (bit = find_next_bit(c->bits, hi, lo); bit < hi;
+		     bit = find_next_bit(c->bits, hi, bit + 1)) {
+			__clear_bit(bit, c->bits);
+			cleared++;
+		}
+	}
+	atomic64_sub(cleared, &p->count);
+	spin_unlock(&p->lock);
+	return cleared;
+}
+
+/* Whether any page of [first, first + n) is mapped; never sleeps. */
+bool xpmem_pages_any(struct xpmem_pages *p, unsigned long first,
+		     unsigned long n)
+{
+	unsigned long idx, lo, hi, end = first + n;
+	struct chunk *c;
+	bool any = false;
+
+	if (!n)
+		return false;
+	spin_lock(&p->lock);
+	xa_for_each_range(&p->chunks, idx, c, first >> CHUNK_SHIFT,
+			  (end - 1) >> CHUNK_SHIFT) {
+		lo = max(first, idx << CHUNK_SHIFT) & CHUNK_MASK;
+		hi = min(end - (idx << CHUNK_SHIFT), CHUNK_PAGES);
+		if (find_next_bit(c->bits, hi, lo) < hi) {
+			any = true;
+			break;
+		}
+	}
+	spin_unlock(&p->lock);
+	return any;
+}
+
+/* Free the record; returns how many pages it still counted. */
+long xpmem_pages_destroy(struct xpmem_pages *p)
+{
+	unsigned long idx;
+	struct chunk *c;
+
+	xa_for_each(&p->chunks, idx, c)
+		kfree(c);
+	xa_destroy(&p->chunks);
+	return atomic64_xchg(&p->count, 0);
+}
