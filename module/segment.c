@@ -195,6 +195,16 @@ static const struct file_operations segment_fops = {
 	.llseek		= noop_llseek,
 };
 
+/*
+ * Zapping attachers takes our inode's i_mmap_rwsem inside the source's
+ * invalidation, which may itself run under the i_mmap_rwsem of a file the
+ * source maps (truncation, or reclaim walking that file's rmap). The
+ * order is always source file, then segment inode, and never two segment
+ * inodes (nested zaps are skipped), so our inodes get a class of their
+ * own instead of sharing the one every other address_space has.
+ */
+static struct lock_class_key segment_i_mmap_key;
+
 static int create_file(struct xpmem_segment *seg)
 {
 	struct inode *inode;
@@ -203,6 +213,8 @@ static int create_file(struct xpmem_segment *seg)
 	inode = alloc_anon_inode(xpmem_mnt->mnt_sb);
 	if (IS_ERR(inode))
 		return PTR_ERR(inode);
+	lockdep_set_class(&inode->i_mapping->i_mmap_rwsem,
+			  &segment_i_mmap_key);
 	/* the file's last fput drops a reference on segment_fops.owner */
 	__module_get(THIS_MODULE);
 	file = alloc_file_pseudo(inode, xpmem_mnt, "xpmem-segment", O_RDWR,
