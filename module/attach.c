@@ -122,17 +122,25 @@ void xpmem_attach_put(struct xpmem_attach *att)
 	kref_put(&att->ref, attach_free);
 }
 
+/*
+ * vm_private_data is set before the VMA is visible (->mmap), or by
+ * ->mapped right after it is (mmap_prepare kernels): it may be NULL in
+ * between, then the VMA holds nothing.
+ */
 static void vma_open(struct vm_area_struct *vma)
 {
 	struct xpmem_attach *att = vma->vm_private_data;
 
-	kref_get(&att->ref);
+	if (att)
+		kref_get(&att->ref);
 }
 
 static void vma_close(struct vm_area_struct *vma)
 {
 	struct xpmem_attach *att = vma->vm_private_data;
 
+	if (!att)
+		return;
 	/* the piece's PTEs are gone with it */
 	xpmem_attach_forget(att, vma_src_start(vma), vma_src_end(vma));
 	xpmem_attach_put(att);
@@ -145,14 +153,23 @@ static int vma_mremap(struct vm_area_struct *new_vma)
 	 * drop them so nothing stale travels, and forget them: the source
 	 * range of the new VMA is the one they were counted under.
 	 */
-	zap_vma_ptes(new_vma, new_vma->vm_start,
-		     new_vma->vm_end - new_vma->vm_start);
-	xpmem_attach_forget(new_vma->vm_private_data, vma_src_start(new_vma),
-			    vma_src_end(new_vma));
+	xpmem_zap_vma_ptes(new_vma, new_vma->vm_start,
+			   new_vma->vm_end - new_vma->vm_start);
+	if (new_vma->vm_private_data)
+		xpmem_attach_forget(new_vma->vm_private_data,
+				    vma_src_start(new_vma), vma_src_end(new_vma));
 	return -EINVAL;
 }
 
+#ifdef XPMEM_HAVE_MMAP_PREPARE_MAPPED
+static int vma_mapped(unsigned long start, unsigned long end, pgoff_t pgoff,
+		      const struct file *file, void **vm_private_data);
+#endif
+
 const struct vm_operations_struct xpmem_vm_ops = {
+#ifdef XPMEM_HAVE_MMAP_PREPARE_MAPPED
+	.mapped		= vma_mapped,
+#endif
 	.open		= vma_open,
 	.close		= vma_close,
 	.mremap		= vma_mremap,
@@ -160,18 +177,22 @@ const struct vm_operations_struct xpmem_vm_ops = {
 	.pfn_mkwrite	= xpmem_pfn_mkwrite,
 };
 
-/* the ATTACH of this thread that expects exactly this mapping, taken */
-static struct xpmem_attach *take_pending(struct xpmem_segment *seg,
-					 struct vm_area_struct *vma)
+/*
+ * The ATTACH of this thread that expects exactly this mapping, or NULL;
+ * with @take, it is handed over and cannot be found again.
+ */
+static struct xpmem_attach *find_pending(struct xpmem_segment *seg,
+					 unsigned long pgoff,
+					 unsigned long pages, bool take)
 {
 	struct xpmem_attach *att = NULL;
 	struct pending_map *p;
 
 	spin_lock(&seg->attach_lock);
 	list_for_each_entry(p, &seg->pending, link) {
-		if (p->task == current && !p->taken &&
-		    p->pgoff == vma->vm_pgoff && p->pages == vma_pages(vma)) {
-			p->taken = true;
+		if (p->task == current && !p->taken && p->pgoff == pgoff &&
+		    p->pages == pages) {
+			p->taken = take;
 			att = p->att;
 			break;
 		}
@@ -180,38 +201,89 @@ static struct xpmem_attach *take_pending(struct xpmem_segment *seg,
 	return att;
 }
 
+static bool permit_revoked(struct xpmem_attach *att)
+{
+	bool revoked;
+
+	mutex_lock(&att->permit->lock);
+	revoked = att->permit->revoked;
+	mutex_unlock(&att->permit->lock);
+	return revoked;
+}
+
+/* the attachment becomes what the new VMA maps */
+static void bind_vma(struct xpmem_attach *att, unsigned long start,
+		     unsigned long end)
+{
+	WRITE_ONCE(att->start, start);
+	WRITE_ONCE(att->end, end);
+	kref_get(&att->ref);		/* the VMA's, dropped by vma_close */
+}
+
 /*
- * ->mmap of the segment file. Every caller but the ATTACH waiting for
- * this exact mapping is refused: remap_file_pages() on an attachment, an
- * mmap of the file through /proc/PID/map_files or a passed descriptor.
+ * Every caller of the segment file's mmap but the ATTACH waiting for this
+ * exact mapping is refused: remap_file_pages() on an attachment, an mmap
+ * of the file through /proc/PID/map_files or a passed descriptor.
  */
+#ifdef XPMEM_HAVE_MMAP_PREPARE_MAPPED
+int xpmem_attach_mmap_prepare(struct xpmem_segment *seg,
+			      struct vm_area_desc *desc)
+{
+	unsigned long pages = (desc->end - desc->start) >> PAGE_SHIFT;
+	struct xpmem_attach *att;
+
+	if (!vma_desc_test(desc, VMA_SHARED_BIT))
+		return -EACCES;
+	att = find_pending(seg, desc->pgoff, pages, false);
+	if (!att)
+		return -EACCES;
+	if (permit_revoked(att))
+		return -ENOENT;
+	vma_desc_set_flags(desc, VMA_PFNMAP_BIT, VMA_IO_BIT,
+			   VMA_DONTEXPAND_BIT, VMA_DONTDUMP_BIT,
+			   VMA_DONTCOPY_BIT);
+	if (!att->writable)
+		vma_desc_clear_flags(desc, VMA_MAYWRITE_BIT);
+	desc->vm_ops = &xpmem_vm_ops;
+	return 0;
+}
+
+/* the VMA exists now: only here may it hold the attachment */
+static int vma_mapped(unsigned long start, unsigned long end, pgoff_t pgoff,
+		      const struct file *file, void **vm_private_data)
+{
+	struct xpmem_attach *att;
+
+	att = find_pending(file->private_data, pgoff,
+			   (end - start) >> PAGE_SHIFT, true);
+	if (!att)
+		return -EACCES;
+	bind_vma(att, start, end);
+	*vm_private_data = att;
+	return 0;
+}
+#else
 int xpmem_attach_mmap(struct xpmem_segment *seg, struct vm_area_struct *vma)
 {
 	struct xpmem_attach *att;
 
 	if (!(vma->vm_flags & VM_SHARED))
 		return -EACCES;
-	att = take_pending(seg, vma);
+	att = find_pending(seg, vma->vm_pgoff, vma_pages(vma), true);
 	if (!att)
 		return -EACCES;
-	mutex_lock(&att->permit->lock);
-	if (att->permit->revoked) {
-		mutex_unlock(&att->permit->lock);
+	if (permit_revoked(att))
 		return -ENOENT;
-	}
-	mutex_unlock(&att->permit->lock);
-
 	xpmem_vm_flags_set(vma, VM_PFNMAP | VM_IO | VM_DONTEXPAND |
 				VM_DONTDUMP | VM_DONTCOPY);
 	if (!att->writable)
 		xpmem_vm_flags_clear(vma, VM_MAYWRITE);
 	vma->vm_ops = &xpmem_vm_ops;
 	vma->vm_private_data = att;
-	WRITE_ONCE(att->start, vma->vm_start);
-	WRITE_ONCE(att->end, vma->vm_end);
-	kref_get(&att->ref);		/* the VMA's, dropped by vma_close */
+	bind_vma(att, vma->vm_start, vma->vm_end);
 	return 0;
 }
+#endif
 
 static bool range_has_attachment(struct mm_struct *mm, unsigned long start,
 				 unsigned long end)

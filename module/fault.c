@@ -98,12 +98,14 @@ static int touch_pte(pte_t *pte, unsigned long addr, void *data)
  */
 static bool may_write(struct window *w, unsigned long idx, struct page *page)
 {
+	struct folio *folio = page_folio(page);
+
 	if (!w->att->writable || !(w->vma->vm_flags & VM_WRITE) ||
 	    !(w->pfns[idx] & HMM_PFN_WRITE))
 		return false;
-	if (w->write && idx == w->fault_idx && !PageDirty(page))
-		set_page_dirty(page);
-	return PageDirty(page);
+	if (w->write && idx == w->fault_idx && !folio_test_dirty(folio))
+		folio_mark_dirty(folio);
+	return folio_test_dirty(folio);
 }
 
 static int install_pte(pte_t *pte, unsigned long addr, void *data)
@@ -306,13 +308,17 @@ static vm_fault_t map_window(struct vm_fault *vmf, bool write, bool mkwrite)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	struct xpmem_attach *att = vma->vm_private_data;
-	struct xpmem_segment *seg = att->seg;
-	struct mm_struct *src = seg->mm;
-	struct hmm_range range = {};
 	struct window w = { .att = att, .vma = vma, .write = write };
+	struct hmm_range range = {};
+	struct xpmem_segment *seg;
+	struct mm_struct *src;
 	vm_fault_t ret;
 	long added;
 
+	if (!att)
+		return VM_FAULT_SIGBUS;		/* not bound yet: see vma_open */
+	seg = att->seg;
+	src = seg->mm;
 	if (!frame_window(&w, vma, vmf->address & PAGE_MASK))
 		return VM_FAULT_SIGBUS;
 	/* as mprotect() left the VMA: vm_flags and vm_page_prot agree */

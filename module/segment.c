@@ -177,10 +177,17 @@ void xpmem_segment_put(struct xpmem_segment *seg)
 	kref_put(&seg->ref, segment_free);
 }
 
+#ifdef XPMEM_HAVE_MMAP_PREPARE_MAPPED
+static int segment_file_mmap_prepare(struct vm_area_desc *desc)
+{
+	return xpmem_attach_mmap_prepare(desc->file->private_data, desc);
+}
+#else
 static int segment_file_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	return xpmem_attach_mmap(file->private_data, vma);
 }
+#endif
 
 static int segment_file_release(struct inode *inode, struct file *file)
 {
@@ -190,7 +197,11 @@ static int segment_file_release(struct inode *inode, struct file *file)
 
 static const struct file_operations segment_fops = {
 	.owner		= THIS_MODULE,
+#ifdef XPMEM_HAVE_MMAP_PREPARE_MAPPED
+	.mmap_prepare	= segment_file_mmap_prepare,
+#else
 	.mmap		= segment_file_mmap,
+#endif
 	.release	= segment_file_release,
 	.llseek		= noop_llseek,
 };

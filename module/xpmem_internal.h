@@ -231,7 +231,12 @@ void xpmem_attach_put(struct xpmem_attach *att);
 void xpmem_attach_unmap_all(struct xpmem_permit *permit);
 void xpmem_attach_zap_all(struct xpmem_permit *permit);
 int xpmem_revoke_permits(struct xpmem_job *job);
+#ifdef XPMEM_HAVE_MMAP_PREPARE_MAPPED
+int xpmem_attach_mmap_prepare(struct xpmem_segment *seg,
+			      struct vm_area_desc *desc);
+#else
 int xpmem_attach_mmap(struct xpmem_segment *seg, struct vm_area_struct *vma);
+#endif
 void xpmem_attach_count_mapped(struct xpmem_attach *att, long pages);
 void xpmem_attach_forget(struct xpmem_attach *att, unsigned long src_start,
 			 unsigned long src_end);

@@ -30,4 +30,15 @@ static inline void xpmem_vm_flags_clear(struct vm_area_struct *vma,
 #endif
 }
 
+/* drop the PTEs of part of a VM_PFNMAP VMA */
+static inline void xpmem_zap_vma_ptes(struct vm_area_struct *vma,
+				      unsigned long address, unsigned long size)
+{
+#ifdef XPMEM_HAVE_ZAP_SPECIAL_VMA_RANGE
+	zap_special_vma_range(vma, address, size);
+#else
+	zap_vma_ptes(vma, address, size);
+#endif
+}
+
 #endif /* _XPMEM_COMPAT_H */
