@@ -23,7 +23,7 @@
 #include "nlraw.h"
 #include "xp.h"
 
-/* ---- the leak check -------------------------------------------------------- */
+/* ---- the leak check ------------------------------------------------------ */
 
 static struct nl_msgbuf msg;
 static struct nl_reply reply;
@@ -128,7 +128,7 @@ void attack_end(const struct census *before)
 	     (unsigned long long)pinned, (unsigned long long)unpinned);
 }
 
-/* ---- processes -------------------------------------------------------------- */
+/* ---- processes ----------------------------------------------------------- */
 
 void victim_start(struct exporter *ex, size_t pages, int mode)
 {
@@ -185,7 +185,7 @@ void expect_errno(const char *what, long ret, ...)
 		     what, errname(err));
 }
 
-/* ---- thread-safe memory probes -------------------------------------------------- */
+/* ---- thread-safe memory probes ------------------------------------------- */
 
 static __thread sigjmp_buf *fault_env;
 static __thread volatile sig_atomic_t fault_sig;
@@ -243,7 +243,7 @@ int tprobe_write(void *addr, uint64_t val)
 	return tprobe(addr, true, val, NULL);
 }
 
-/* ---- raw ioctls ------------------------------------------------------------------ */
+/* ---- raw ioctls ---------------------------------------------------------- */
 
 int dev_open(void)
 {
@@ -295,7 +295,7 @@ int dev_remove(int fd, int64_t segid)
 	return ioctl(fd, XPMEM_CMD_REMOVE, &c);
 }
 
-/* ---- netlink administration ---------------------------------------------------------- */
+/* ---- netlink administration ---------------------------------------------- */
 
 static void admin_call(const char *what, nl_cb cb, void *arg)
 {
@@ -363,7 +363,7 @@ void admin_del_job(uint64_t id)
 	admin_call("del-job", NULL, NULL);
 }
 
-/* ---- cgroups ------------------------------------------------------------------------------ */
+/* ---- cgroups ------------------------------------------------------------- */
 
 static const char *cgroup2_mount(void)
 {
@@ -415,7 +415,7 @@ void cgroup_enter(const char *path)
 		FAIL("joining %s: %s", path, errname(errno));
 }
 
-/* ---- churning exporters -------------------------------------------------------------------- */
+/* ---- churning exporters -------------------------------------------------- */
 
 #define CHURN_THREADS 2
 

@@ -35,7 +35,7 @@
 #define VICTIM_UID	1000	/* an exporter the attacker does not own */
 #define SECRET_SEED	0x5ec	/* exporter memory no segment covers */
 
-/* ---- the leak check -------------------------------------------------------- */
+/* ---- the leak check ------------------------------------------------------ */
 
 struct census {
 	uint64_t segments, permits, attachments, mapped_pages;
@@ -47,7 +47,7 @@ void attack_begin(struct census *before);
 /* reaps every child, then fails unless everything is back */
 void attack_end(const struct census *before);
 
-/* ---- processes -------------------------------------------------------------- */
+/* ---- processes ----------------------------------------------------------- */
 
 /* an exporter of VICTIM_UID: pages filled with pattern 1, permit mode mode */
 void victim_start(struct exporter *ex, size_t pages, int mode);
@@ -59,7 +59,7 @@ pid_t fork_nobody(struct chan *ch);
 double now_sec(void);
 void sleep_sec(double secs);
 
-/* ---- results of racing calls ------------------------------------------------- */
+/* ---- results of racing calls --------------------------------------------- */
 
 /*
  * ret is what a call returned (-1 on failure; errno is read first thing,
@@ -69,7 +69,7 @@ void sleep_sec(double secs);
  */
 void expect_errno(const char *what, long ret, ...);
 
-/* ---- thread-safe memory probes -------------------------------------------------- */
+/* ---- thread-safe memory probes ------------------------------------------- */
 
 /* install the process-wide SIGSEGV/SIGBUS handler the tprobes need */
 void catch_faults(void);
@@ -77,7 +77,7 @@ void catch_faults(void);
 int tprobe_read(const void *addr, uint64_t *val);
 int tprobe_write(void *addr, uint64_t val);
 
-/* ---- raw ioctls on one descriptor (no library re-open on 2004) ------------------- */
+/* ---- raw ioctls on one descriptor (no library re-open on 2004) ----------- */
 
 int dev_open(void);
 /* each returns the id/address, or -1 with errno */
@@ -88,7 +88,7 @@ int dev_detach(int fd, void *vaddr);
 int dev_release(int fd, int64_t apid);
 int dev_remove(int fd, int64_t segid);
 
-/* ---- netlink administration (as root; the request must succeed) ------------------ */
+/* ---- netlink administration (as root; the request must succeed) ---------- */
 
 void admin_reset_policy(void);
 void admin_set_quota(uid_t uid, uint32_t segments, uint64_t bytes,
@@ -98,13 +98,13 @@ uint32_t admin_revoke(int attr, uint64_t value);
 void admin_add_job(uint64_t id, uid_t uid, uint64_t cgroup_id);
 void admin_del_job(uint64_t id);
 
-/* ---- cgroups for jobs --------------------------------------------------------------- */
+/* ---- cgroups for jobs ---------------------------------------------------- */
 
 /* a cgroup v2 directory of that name (made if needed); its id in *id */
 const char *job_cgroup(const char *name, uint64_t *id);
 void cgroup_enter(const char *path);
 
-/* ---- exporters that keep their own mmap_lock busy ------------------------------------- */
+/* ---- exporters that keep their own mmap_lock busy ------------------------ */
 
 #define CHURN_PROTECT	0x1	/* mprotect the segment read-only and back */
 #define CHURN_MAPS	0x2	/* mmap and munmap scratch pages */

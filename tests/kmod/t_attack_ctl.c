@@ -326,7 +326,8 @@ static int simultaneous_one_page_attaches(xpmem_segid_t segid)
 	return won;
 }
 
-TEST_EX(attack_attached_bytes_quota_holds_for_children_siblings_and_races, 0, 180)
+TEST_EX(attack_attached_bytes_quota_holds_for_children_siblings_and_races,
+	0, 180)
 {
 	struct census before;
 	struct exporter ex;
@@ -394,20 +395,22 @@ TEST_EX(attack_default_per_uid_segment_limit_stops_make_with_edquot, 0, 180)
 						   MAP_PRIVATE | MAP_ANONYMOUS,
 						   -1, 0));
 		double t0 = now_sec();
-		int n;
+		int n, err = 0;
 
 		for (n = 0; n < SEGMENT_LIMIT_PROBE; n++) {
 			ids[n] = xpmem_make(buf + PAGES(n % 8), PAGE_SZ,
 					    XPMEM_PERMIT_MODE, (void *)0600);
-			if (ids[n] == -1)
+			if (ids[n] == -1) {
+				err = errno;
 				break;
+			}
 		}
 		note("uid %d made %d segments in %.1f s", NOBODY, n,
 		     now_sec() - t0);
 		CHECK(n < SEGMENT_LIMIT_PROBE, "uid %d made %d segments and "
 		      "met no limit", NOBODY, n);
-		CHECK(errno == EDQUOT, "MAKE #%d failed with %s, expected "
-		      "EDQUOT", n, errname(errno));
+		CHECK(err == EDQUOT, "MAKE #%d failed with %s, expected EDQUOT",
+		      n, errname(err));
 		CHECK(n > 0, "not even one segment could be made");
 		CHECK_SYS(xpmem_remove(ids[0]));
 		make_ok(buf, PAGE_SZ, 0600);

@@ -25,7 +25,7 @@
 #define RACE_SECS	4.0
 #define RACE_PAGES	4
 
-/* ---- threads that reshape whatever is mapped at a fixed address -------------- */
+/* ---- threads that reshape whatever is mapped at a fixed address ---------- */
 
 enum { RESHAPE_MUNMAP, RESHAPE_MPROTECT, RESHAPE_MREMAP, RESHAPE_REMAP,
        RESHAPE_TOUCH, N_RESHAPERS };
@@ -130,7 +130,7 @@ static void target_init(struct target *t, uint64_t exporter_base)
 	t->stop = 0;
 }
 
-/* ---- ATTACH and DETACH at the fixed address ------------------------------------- */
+/* ---- ATTACH and DETACH at the fixed address ------------------------------ */
 
 struct fixed_user {
 	struct target *t;
@@ -263,7 +263,7 @@ TEST_EX(attack_munmap_racing_a_fixed_address_attach_cannot_free_it_under_attach,
 	attack_end(&before);
 }
 
-/* ---- remap_file_pages against concurrent ATTACHes ----------------------------------- */
+/* ---- remap_file_pages against concurrent ATTACHes ------------------------ */
 
 #define STEAL_BAIT_THREADS 2
 
@@ -382,7 +382,7 @@ TEST_EX(attack_remap_file_pages_cannot_steal_a_concurrent_attach, 0, 90)
 	attack_end(&before);
 }
 
-/* ---- munmap against RELEASE -------------------------------------------------------- */
+/* ---- munmap against RELEASE ---------------------------------------------- */
 
 #define RELEASE_ATTACHMENTS 16
 
@@ -484,7 +484,7 @@ TEST_EX(attack_munmap_racing_release_never_revives_a_dying_attachment, 0, 90)
 	attack_end(&before);
 }
 
-/* ---- against exporters that remove their segments or exit ------------------------------ */
+/* ---- against exporters that remove their segments or exit ---------------- */
 
 struct board {
 	volatile int64_t segid;		/* the newest segment */
