@@ -385,6 +385,7 @@ void op_att_munmap(struct worker *wk)
 	if (a->len == PAGE_SZ) {
 		trace("attachment munmap all of att %d %#llx", i,
 		      (unsigned long long)a->addr);
+		att_going(a);
 		sys_ok(wk, munmap((void *)a->addr, PAGE_SZ), "munmap of an attachment");
 		gone = a->addr;
 		att_forget(wk, i, true);

@@ -234,6 +234,8 @@ void check_get(int row, long ret, const struct slot *sl, uint64_t seq,
 /* unmap bookkeeping: drop att i (caller holds the lock), re-reserve */
 void att_forget(struct worker *wk, int i, bool unmapped);
 void att_lseq_bump(struct att *a);
+/* before unmapping att: its sequence goes odd (att_forget makes it even) */
+void att_going(struct att *a);
 void atts_still_mapped(struct worker *wk, const char *what);
 /* PROT_NONE again over the pages of [addr, addr+len) no attachment covers */
 void reserve_gaps(struct worker *wk, uint64_t addr, uint64_t len);

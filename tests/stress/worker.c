@@ -110,11 +110,17 @@ void atts_still_mapped(struct worker *wk, const char *what)
 	}
 }
 
+void att_going(struct att *a)
+{
+	if (!(__atomic_load_n(&a->lseq, __ATOMIC_RELAXED) & 1))
+		att_lseq_bump(a);
+}
+
 void att_forget(struct worker *wk, int i, bool unmapped)
 {
 	struct att *a = &wk->a[i];
 
-	att_lseq_bump(a);
+	att_going(a);
 	a->used = false;
 	att_lseq_bump(a);
 	if (unmapped && in_reserve(wk, a->addr, a->len))
@@ -428,6 +434,7 @@ void op_detach(struct worker *wk)
 	a = &wk->a[i];
 	/* any address inside the attachment names it */
 	addr = a->addr + rnd_below(&wk->rng, a->len / PAGE_SZ) * PAGE_SZ;
+	att_going(a);
 	EXPECT_OK(OP_DETACH, xp_detach(wk->fd, addr), "detach");
 	trace("detach %#llx (att %d at %#llx+%#llx)", (unsigned long long)addr, i,
 	      (unsigned long long)a->addr, (unsigned long long)a->len);
@@ -446,6 +453,9 @@ static void release_permit(struct worker *wk, int pi, int row)
 {
 	uint64_t gone = 0;
 
+	for (int i = 0; i < MAX_ATTS; i++)
+		if (wk->a[i].used && wk->a[i].permit == pi)
+			att_going(&wk->a[i]);
 	EXPECT_OK(row, xp_release(wk->fd, wk->p[pi].apid), "release");
 	trace("release permit %d", pi);
 	wk->p[pi].used = false;
@@ -594,6 +604,7 @@ void worker_cleanup(struct worker *wk)
 	for (int i = 0; i < MAX_ATTS; i++) {
 		if (!wk->a[i].used)
 			continue;
+		att_going(&wk->a[i]);
 		EXPECT_OK(R_CLEANUP, xp_detach(wk->fd, wk->a[i].addr), "detach");
 		att_forget(wk, i, true);
 	}
