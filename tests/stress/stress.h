@@ -225,6 +225,9 @@ void op_remove(struct worker *wk);
 void op_bad(struct worker *wk);
 void worker_cleanup(struct worker *wk);
 int pick_att(struct worker *wk, struct rng *r);	/* a used att, or -1 */
+int pick_permit(struct worker *wk);		/* a used permit, or -1 */
+/* [addr, addr+len) overlaps an attachment we know of */
+bool overlaps_att(struct worker *wk, uint64_t addr, uint64_t len);
 /*
  * A GET's result against the segment's mode bits (snapshot sl at seq):
  * granted beyond them, or refused within them, is a failure.
