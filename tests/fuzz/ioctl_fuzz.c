@@ -276,6 +276,16 @@ static void fill_arg(struct fuzzer *f, int row, union cmd_arg *a)
 		a->attach.vaddr = a->attach.flags & XPMEM_ATTACH_SAME_VADDR ?
 				  (rnd_pct(&f->rng, 90) ? 0 : (uint64_t)f->reserve) :
 				  pick_attach_vaddr(f);
+		/* MAP_FIXED replaces what is there: never past the reserve */
+		if (a->attach.vaddr >= (uint64_t)f->reserve &&
+		    a->attach.vaddr < (uint64_t)f->reserve + RESERVE_PAGES * PAGE_SZ &&
+		    !(a->attach.flags & XPMEM_ATTACH_SAME_VADDR)) {
+			uint64_t room = (uint64_t)f->reserve + RESERVE_PAGES * PAGE_SZ -
+					a->attach.vaddr;
+
+			if (a->attach.size - 1 >= room)
+				a->attach.size = 1 + rnd_below(&f->rng, room);
+		}
 		break;
 	case R_DETACH:
 		a->detach.vaddr = rnd_pct(&f->rng, 60) ?

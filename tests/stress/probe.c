@@ -6,7 +6,9 @@
  */
 #include <setjmp.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common.h"
 
@@ -19,7 +21,12 @@ static void on_fault(int sig, siginfo_t *si, void *uc)
 {
 	(void)uc;
 	if (!probe_active) {
-		signal(sig, SIG_DFL);	/* the fault repeats and kills us */
+		/* a real crash: say where, then let the fault repeat and kill us */
+		printf("# pid %d: %s (si_code %d) at %p outside a probe\n",
+		       (int)getpid(), sig_name(sig), si->si_code, si->si_addr);
+		show_maps_near((uint64_t)si->si_addr);
+		fflush(stdout);
+		signal(sig, SIG_DFL);
 		return;
 	}
 	probe_sig = sig;
