@@ -2,7 +2,8 @@
 #
 # xpmem: top-level build.  `make` builds the module, libxpmem, the tests
 # and the examples; `make check` runs everything in a qemu guest; `make demo`
-# shows the data path to a newcomer; `make install` honours DESTDIR/PREFIX.
+# shows the data path to a newcomer; `make soak` stresses and fuzzes the
+# module for ~15 minutes; `make install` honours DESTDIR/PREFIX.
 
 VERSION		:= 2.8.0
 
@@ -40,7 +41,7 @@ SAN_FLAGS	:= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 export CC CFLAGS SAN_FLAGS VERSION PREFIX LIBDIR INCLUDEDIR
 
 .PHONY: FORCE all module lib xpmemctl xpmemd tests examples check check-all \
-	check-host check-guest demo demo-run install install-lib install-module install-xpmemctl \
+	check-host check-guest demo demo-run soak install install-lib install-module install-xpmemctl \
 	install-xpmemd clean checkpatch bench
 
 all: module lib xpmemctl xpmemd tests examples
@@ -64,6 +65,8 @@ xpmemd: lib
 
 tests: lib
 	$(MAKE) -C tests/kmod
+	$(MAKE) -C tests/stress
+	$(MAKE) -C tests/fuzz
 
 examples: lib
 	$(MAKE) -C examples
@@ -95,6 +98,11 @@ demo-run: all
 bench: all
 	$(MAKE) -C bench
 	@tests/vm/run --kver "$(KVER)" --cpu max,erms=off,fsrm=off -- bench/run.sh
+
+# soak: one guest runs the stress for 10 minutes, 10^6 ioctls, 10^5 netlink
+# messages (tests/stress/README.md), then the leak check and rmmod.
+soak: all
+	@tests/vm/run --kver "$(KVER)" --timeout 2400 -- tests/stress/soak.sh
 
 checkpatch:
 	@tests/checkpatch.sh
@@ -140,4 +148,6 @@ clean:
 	$(MAKE) -C xpmemctl clean
 	$(MAKE) -C xpmemd clean
 	$(MAKE) -C tests/kmod clean
+	$(MAKE) -C tests/stress clean
+	$(MAKE) -C tests/fuzz clean
 	$(MAKE) -C examples clean
