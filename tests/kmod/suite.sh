@@ -102,6 +102,14 @@ if [ $# -eq 0 ] && [ "${XPMEM_SUITE_CTL:-1}" != 0 ]; then
 	bats --tap tests/kmod/ctl.bats || failed=1
 fi
 
+# --- stress and fuzz (tests/stress/README.md): ~70 s ------------------------------
+# Last before the leak check: its root netlink phase resets the policy and
+# deletes every job, so nothing else may be using xpmem meanwhile.
+if [ $# -eq 0 ] && [ "${XPMEM_SUITE_STRESS:-1}" != 0 ]; then
+	echo "# --- tests/stress/run.sh"
+	tests/stress/run.sh || failed=1
+fi
+
 # --- leak check: every test process is gone, so pinned == unpinned ----------------
 counters=malformed
 for _ in $(seq 50); do

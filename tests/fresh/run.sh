@@ -1,0 +1,122 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# tests/fresh/run.sh: the README's two commands, exactly as written, on a
+# fresh Debian 12 machine.
+#
+# A machine where the project already built once hides every missing
+# install step. This builds a minimal Debian 12 root with debootstrap
+# (cached under ~/.cache/xpmem-fresh, rebuilt when older than a week),
+# copies a clean clone of this repository into it, and runs `make check`
+# and `make demo` there as root (chroot with /proc, /sys and /dev bound;
+# the qemu guest works from inside). A new machine of this kind comes
+# with gcc, make and git, so the root has those and nothing else that the
+# project needs: tests/deps.sh must install the rest.
+#
+#   tests/fresh/run.sh [--keep]      --keep: leave the work root for a look
+#
+# The package mirror is the one this machine's apt uses. Output: both
+# commands' output, then "ok - ..." / "not ok - ..." per command. Exit 0
+# if both passed.
+
+set -u
+set -o pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
+CACHE=${XPMEM_FRESH_CACHE:-$HOME/.cache/xpmem-fresh}
+BASE=$CACHE/bookworm
+MAX_AGE_DAYS=7
+keep=no
+[ "${1:-}" = --keep ] && keep=yes
+
+die() { echo "tests/fresh: $*" >&2; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "run as root (debootstrap and chroot)"
+command -v debootstrap >/dev/null || {
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+		--no-install-recommends debootstrap </dev/null >&2 ||
+		die "could not install debootstrap"
+}
+
+# The first "deb" URI of the main archive in this machine's apt sources.
+mirror() {
+	local f
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -e "$f" ] || continue
+		awk '/^URIs:/ { for (i = 2; i <= NF; i++) if ($i !~ /security/) { print $i; exit } }' "$f"
+	done | head -n 1
+	grep -hE '^deb ' /etc/apt/sources.list 2>/dev/null |
+		awk '$2 !~ /security/ { print $2; exit }'
+}
+
+build_base() {
+	local url tmp
+	url=$(mirror | head -n 1)
+	[ -n "$url" ] || die "no Debian mirror in this machine's apt sources"
+	tmp=$(mktemp -d "$CACHE/bookworm.new.XXXXXX")
+	echo "# debootstrap bookworm (gcc, make, git) into $tmp" >&2
+	debootstrap --variant=minbase --include=gcc,make,git,ca-certificates,libc6-dev \
+		bookworm "$tmp" "$url" >"$tmp.log" 2>&1 ||
+		{ tail -n 20 "$tmp.log" >&2; rm -rf "$tmp"; die "debootstrap failed"; }
+	# the same archives a freshly installed machine has, no more
+	rm -f "$tmp/etc/apt/sources.list"
+	cp /etc/apt/sources.list.d/*.sources "$tmp/etc/apt/sources.list.d/" 2>/dev/null ||
+		cp /etc/apt/sources.list "$tmp/etc/apt/sources.list"
+	date +%s >"$tmp/.xpmem-fresh-stamp"
+	rm -rf "$BASE" "$tmp.log"
+	mv "$tmp" "$BASE"
+}
+
+mkdir -p "$CACHE"
+stamp=$(cat "$BASE/.xpmem-fresh-stamp" 2>/dev/null || echo 0)
+if [ $(( $(date +%s) - stamp )) -gt $(( MAX_AGE_DAYS * 86400 )) ]; then
+	build_base
+fi
+
+# A throw-away copy of the base for this run: installs never touch it.
+work=$(mktemp -d "$CACHE/run.XXXXXX")
+mounted=()
+cleanup() {
+	local m
+	for (( i = ${#mounted[@]} - 1; i >= 0; i-- )); do
+		umount -l "${mounted[$i]}" 2>/dev/null
+	done
+	if [ "$keep" = yes ]; then
+		echo "# work root kept: $work" >&2
+	else
+		rm -rf --one-file-system "$work"
+	fi
+}
+trap cleanup EXIT
+cp -a "$BASE/." "$work/"
+cp /etc/resolv.conf "$work/etc/resolv.conf" 2>/dev/null || :
+
+for m in proc sys dev dev/pts dev/shm; do
+	mkdir -p "$work/$m"
+	case $m in
+	proc) mount -t proc proc "$work/proc" ;;
+	*) mount --bind "/$m" "$work/$m" ;;
+	esac && mounted+=("$work/$m")
+done
+
+# A clean clone: what is committed, nothing built, no caches.
+git clone -q --no-local "$REPO" "$work/root/xpmem" || die "git clone failed"
+
+inside() {
+	chroot "$work" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
+		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+		${CI:+CI=$CI} /bin/bash -c "cd /root/xpmem && $1" </dev/null
+}
+
+failed=0
+for cmd in 'make check' 'make demo'; do
+	echo "# --- fresh root: $cmd"
+	start=$(date +%s)
+	if inside "$cmd"; then
+		echo "ok - fresh Debian 12 root: $cmd ($(( $(date +%s) - start )) s)"
+	else
+		echo "not ok - fresh Debian 12 root: $cmd ($(( $(date +%s) - start )) s)"
+		failed=1
+	fi
+done
+exit $failed
