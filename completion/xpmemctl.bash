@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # xpmemctl.bash - bash completion for xpmemctl(8): subcommands, their
-# actions and keywords, user and group names after uid/gid keywords, and
-# cgroup directories (relative to the cgroup2 mount) after `cgroup'.
+# actions and keywords (and the values of policy settings), user and group
+# names after uid/gid keywords, and cgroup directories (relative to the
+# cgroup2 mount) after `cgroup'.
 # Needs nothing from the bash-completion package.
 # shellcheck disable=SC2207	# COMPREPLY=($(compgen ...)) is the idiom
 
@@ -89,8 +90,18 @@ _xpmemctl() {
 	policy)
 		if [[ $n == 1 ]]; then
 			COMPREPLY=($(compgen -W "show set reset" -- "$cur"))
-		elif [[ $n == 2 && $prev == set ]]; then
-			COMPREPLY=($(compgen -W "compat strict" -- "$cur"))
+		elif [[ ${COMP_WORDS[at+1]} == set ]]; then
+			case ${prev#--} in
+			visibility) COMPREPLY=($(compgen -W "own all" -- "$cur")) ;;
+			default-max-segments) COMPREPLY=($(compgen -W "unlimited" -- "$cur")) ;;
+			*)
+				local w modes="compat strict"
+				for w in "${COMP_WORDS[@]:at+2:n-2}"; do
+					[[ $w == compat || $w == strict ]] && modes=
+				done
+				# shellcheck disable=SC2086	# no modes: no words
+				_xpmemctl_unused $modes visibility default-max-segments ;;
+			esac
 		fi ;;
 	rule)
 		if [[ $n == 1 ]]; then

@@ -3,7 +3,9 @@
  * control_events.c - the "events" multicast group of the xpmem family: a
  * non-blocking socket of its own, joined directly so EPERM stays EPERM, and
  * reading in bounded batches that report an overflow (ENOBUFS) as a "lost"
- * event rather than an error: the listener should then dump again.
+ * event rather than an error: the listener should then dump again. A
+ * family without the group is a kernel that cannot make it admin-only:
+ * EOPNOTSUPP, said in those words.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,6 +18,10 @@
 #include <netlink/socket.h>
 
 #include "control_private.h"
+
+/* The module registers the group only where the kernel can keep it admin-only. */
+#define NO_EVENTS "this kernel has no admin-only multicast groups (GENL_MCAST_CAP_NET_ADMIN), " \
+		  "so the xpmem module publishes no events"
 
 struct xpmem_ctl_events {
 	struct nl_sock *sk;
@@ -65,7 +71,7 @@ struct xpmem_ctl_events *xpmem_ctl_events_open(struct xpmem_ctl_error *err)
 	}
 	ev->family = ctl->family;
 	if (!grp) {
-		xpmem_ctl_set_error(err, -ENOENT, "the xpmem family has no \"" XPMEM_MCGRP_EVENTS "\" group");
+		xpmem_ctl_set_error(err, -EOPNOTSUPP, NO_EVENTS);
 		goto err_free;
 	}
 	ev->sk = xpmem_ctl_open_socket(err, false);

@@ -50,6 +50,8 @@ struct nla_policy xpmem_nl_policy_policy[XPMEM_A_POLICY_MAX + 1] = {
 	[XPMEM_A_POLICY_MODE] = { .type = NLA_U32 },
 	[XPMEM_A_POLICY_RULES] = { .type = NLA_U32 },
 	[XPMEM_A_POLICY_JOBS] = { .type = NLA_U32 },
+	[XPMEM_A_POLICY_VISIBILITY] = { .type = NLA_U32 },
+	[XPMEM_A_POLICY_DEFAULT_MAX_SEGMENTS] = { .type = NLA_U32 },
 };
 
 struct nla_policy xpmem_nl_rule_policy[XPMEM_A_RULE_MAX + 1] = {
@@ -127,6 +129,11 @@ const char *const xpmem_quota_names[XPMEM_QUOTA_NAMES_MAX + 1] = {
 	[1] = "segments",
 	[2] = "attached-bytes",
 	[3] = "mapped-pages",
+};
+
+const char *const xpmem_visibility_names[XPMEM_VISIBILITY_NAMES_MAX + 1] = {
+	[0] = "own",
+	[1] = "all",
 };
 
 const char *const xpmem_event_type_names[XPMEM_EVENT_TYPE_NAMES_MAX + 1] = {

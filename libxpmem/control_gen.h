@@ -27,6 +27,8 @@ extern const char *const xpmem_access_names[XPMEM_ACCESS_NAMES_MAX + 1];
 extern const char *const xpmem_scope_names[XPMEM_SCOPE_NAMES_MAX + 1];
 #define XPMEM_QUOTA_NAMES_MAX 3
 extern const char *const xpmem_quota_names[XPMEM_QUOTA_NAMES_MAX + 1];
+#define XPMEM_VISIBILITY_NAMES_MAX 1
+extern const char *const xpmem_visibility_names[XPMEM_VISIBILITY_NAMES_MAX + 1];
 #define XPMEM_EVENT_TYPE_NAMES_MAX 7
 extern const char *const xpmem_event_type_names[XPMEM_EVENT_TYPE_NAMES_MAX + 1];
 

@@ -43,13 +43,21 @@ int xpmem_ctl_policy_get(struct xpmem_ctl *ctl, struct xpmem_ctl_policy *out)
 	return xpmem_ctl_simple(ctl, XPMEM_NL_CMD_GET_POLICY, S_POLICY, out);
 }
 
-int xpmem_ctl_policy_set(struct xpmem_ctl *ctl, uint32_t mode)
+int xpmem_ctl_policy_set(struct xpmem_ctl *ctl, const struct xpmem_ctl_policy *pol)
 {
 	struct nl_msg *msg = xpmem_ctl_request(ctl, XPMEM_NL_CMD_SET_POLICY, 0, S_POLICY, NULL);
+	bool bad = false;
 
 	if (!msg)
 		return -ENOMEM;
-	return xpmem_ctl_send(ctl, msg, nla_put_u32(msg, XPMEM_A_POLICY_MODE, mode) < 0);
+	if (XPMEM_CTL_HAS(pol, XPMEM_A_POLICY_MODE))
+		bad |= nla_put_u32(msg, XPMEM_A_POLICY_MODE, pol->mode) < 0;
+	if (XPMEM_CTL_HAS(pol, XPMEM_A_POLICY_VISIBILITY))
+		bad |= nla_put_u32(msg, XPMEM_A_POLICY_VISIBILITY, pol->visibility) < 0;
+	if (XPMEM_CTL_HAS(pol, XPMEM_A_POLICY_DEFAULT_MAX_SEGMENTS))
+		bad |= nla_put_u32(msg, XPMEM_A_POLICY_DEFAULT_MAX_SEGMENTS,
+				   pol->default_max_segments) < 0;
+	return xpmem_ctl_send(ctl, msg, bad);
 }
 
 int xpmem_ctl_policy_reset(struct xpmem_ctl *ctl)

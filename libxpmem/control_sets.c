@@ -66,6 +66,8 @@ static const struct field policy_fields[] = {
 	F(xpmem_ctl_policy, XPMEM_A_POLICY_MODE, mode),
 	F(xpmem_ctl_policy, XPMEM_A_POLICY_RULES, rules),
 	F(xpmem_ctl_policy, XPMEM_A_POLICY_JOBS, jobs),
+	F(xpmem_ctl_policy, XPMEM_A_POLICY_VISIBILITY, visibility),
+	F(xpmem_ctl_policy, XPMEM_A_POLICY_DEFAULT_MAX_SEGMENTS, default_max_segments),
 };
 
 static const struct field rule_fields[] = {
@@ -121,6 +123,8 @@ static const struct field event_fields[] = {
 static const char *const no_names[] = { NULL };
 static const char *const policy_names[] = {
 	[XPMEM_A_POLICY_MODE] = "mode",
+	[XPMEM_A_POLICY_VISIBILITY] = "visibility",
+	[XPMEM_A_POLICY_DEFAULT_MAX_SEGMENTS] = "default-max-segments",
 };
 static const char *const rule_names[] = {
 	[XPMEM_A_RULE_ID] = "id", [XPMEM_A_RULE_ACTION] = "action",
@@ -206,6 +210,7 @@ static const struct {
 	[XPMEM_CTL_ENUM_SCOPE] = { xpmem_scope_names, XPMEM_SCOPE_NAMES_MAX },
 	[XPMEM_CTL_ENUM_QUOTA] = { xpmem_quota_names, XPMEM_QUOTA_NAMES_MAX },
 	[XPMEM_CTL_ENUM_EVENT_TYPE] = { xpmem_event_type_names, XPMEM_EVENT_TYPE_NAMES_MAX },
+	[XPMEM_CTL_ENUM_VISIBILITY] = { xpmem_visibility_names, XPMEM_VISIBILITY_NAMES_MAX },
 };
 
 const char *xpmem_ctl_name(enum xpmem_ctl_enum e, uint32_t value)

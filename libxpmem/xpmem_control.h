@@ -72,10 +72,15 @@ struct xpmem_ctl_stats {
 	uint64_t pages_mapped_total, pages_unmapped_total;
 };
 
-/* get-policy */
+/*
+ * get-policy and set-policy. For set-policy, mode, visibility and
+ * default_max_segments are sent when their has bit is set (at least one).
+ */
 struct xpmem_ctl_policy {
 	uint32_t has;		/* bits 1 << XPMEM_A_POLICY_* */
 	uint32_t mode, rules, jobs;
+	uint32_t visibility;	/* XPMEM_VISIBILITY_* */
+	uint32_t default_max_segments;	/* 0: unlimited */
 };
 
 /*
@@ -104,7 +109,11 @@ struct xpmem_ctl_job {
 	uint64_t segments, attached_bytes, mapped_pages;
 };
 
-/* get-quotas and set-quota (uid always sent, each max_* if its bit is set) */
+/*
+ * get-quotas and set-quota (uid always sent, each max_* if its bit is
+ * set). Without the max_segments bit the uid follows the site's
+ * default-max-segments; with it, max_segments 0 is unlimited.
+ */
 struct xpmem_ctl_quota {
 	uint32_t has;		/* bits 1 << XPMEM_A_QUOTA_* */
 	uint32_t uid, max_segments;
@@ -143,7 +152,8 @@ unsigned int xpmem_ctl_family_version(const struct xpmem_ctl *ctl);
 /*
  * Dumps call CB once per object, in the kernel's order. A non-zero return
  * from CB stops the calls (the rest of the dump is read and dropped) and
- * becomes the result. Unprivileged callers see only their own objects.
+ * becomes the result. Unprivileged callers see only their own objects
+ * (unless the site set visibility all), and get -EPERM for the rules.
  */
 typedef int (*xpmem_ctl_segment_cb)(const struct xpmem_ctl_segment *seg, void *arg);
 typedef int (*xpmem_ctl_attachment_cb)(const struct xpmem_ctl_attachment *att, void *arg);
@@ -161,9 +171,12 @@ int xpmem_ctl_attachments(struct xpmem_ctl *ctl, xpmem_ctl_attachment_cb cb, voi
 int xpmem_ctl_stats(struct xpmem_ctl *ctl, struct xpmem_ctl_stats *out);
 int xpmem_ctl_stats_dump(struct xpmem_ctl *ctl, xpmem_ctl_stats_cb cb, void *arg);
 
-/* Site policy; every change needs CAP_NET_ADMIN (-EPERM otherwise). */
+/*
+ * Site policy; every change needs CAP_NET_ADMIN (-EPERM otherwise).
+ * policy_set sends the settings whose has bit is set in POL.
+ */
 int xpmem_ctl_policy_get(struct xpmem_ctl *ctl, struct xpmem_ctl_policy *out);
-int xpmem_ctl_policy_set(struct xpmem_ctl *ctl, uint32_t mode);
+int xpmem_ctl_policy_set(struct xpmem_ctl *ctl, const struct xpmem_ctl_policy *pol);
 int xpmem_ctl_policy_reset(struct xpmem_ctl *ctl);
 
 int xpmem_ctl_rules(struct xpmem_ctl *ctl, xpmem_ctl_rule_cb cb, void *arg);
@@ -189,7 +202,8 @@ int xpmem_ctl_revoke(struct xpmem_ctl *ctl, int by, uint64_t value, uint32_t *co
 
 /*
  * Events: a socket of its own in the "events" group (CAP_NET_ADMIN, or
- * -EPERM), non-blocking. Poll xpmem_ctl_events_fd for POLLIN, then call
+ * -EPERM; -EOPNOTSUPP when the kernel has no admin-only multicast groups
+ * and the module therefore registers no events group), non-blocking. Poll xpmem_ctl_events_fd for POLLIN, then call
  * xpmem_ctl_events_read: it calls CB for each pending event (and once
  * with type XPMEM_CTL_EVENT_LOST after an overflow) and returns how many
  * it delivered, or -errno; a non-zero return from CB stops it and is
@@ -213,6 +227,7 @@ enum xpmem_ctl_enum {
 	XPMEM_CTL_ENUM_SCOPE,
 	XPMEM_CTL_ENUM_QUOTA,
 	XPMEM_CTL_ENUM_EVENT_TYPE,
+	XPMEM_CTL_ENUM_VISIBILITY,
 };
 const char *xpmem_ctl_name(enum xpmem_ctl_enum e, uint32_t value);
 int xpmem_ctl_value(enum xpmem_ctl_enum e, const char *name);

@@ -6,18 +6,23 @@
  * the op table are generated from proto/xpmem.yaml (netlink_gen.c); the
  * changing operations live in netlink_admin.c.
  *
- * Dumps send one object per message and keep their registry position in
- * cb->args, so a dump of any size continues across messages where it
- * stopped; a generation number flags a dump that raced with a change
- * (NLM_F_DUMP_INTR).
+ * Dumps send one object per message and keep the key of the next object
+ * (registry position, uid, job or rule id) in cb->args, so a dump of any
+ * size goes on where it stopped, with no lock held in between; a
+ * generation number flags a dump that raced with a change
+ * (NLM_F_DUMP_INTR). Who may read what is decided per message by the
+ * socket opener's identity (struct reader, and the family doc in
+ * proto/xpmem.yaml).
  */
 #include <linux/cgroup.h>
 #include <linux/cred.h>
+#include <linux/file.h>
 #include <linux/module.h>
 #include <net/genetlink.h>
+#include <net/sock.h>
 
 #include "netlink_gen.h"
-#include "xpmem_internal.h"
+#include "policy.h"
 
 struct genl_family xpmem_genl_family;
 
@@ -26,11 +31,46 @@ static u32 uid_val(kuid_t uid)
 	return from_kuid_munged(&init_user_ns, uid);
 }
 
-/* Unprivileged readers see only what their own uid made. */
-static bool may_see(struct netlink_callback *cb, kuid_t owner)
+/*
+ * Who reads. The identity is the socket opener's, from the file's
+ * credentials: a dump goes on in whichever process calls recvmsg(), which
+ * after SCM_RIGHTS may be another one. Its effective uid, the one GET's
+ * same-uid check uses: whoever could GET a segment of that uid anyway
+ * may see it listed. Privilege is netlink_capable(): the opener and the
+ * process asking must both have CAP_NET_ADMIN.
+ */
+struct reader {
+	kuid_t uid;
+	bool all;		/* CAP_NET_ADMIN, or visibility all */
+};
+
+static void reader_of(struct netlink_callback *cb, struct reader *rd)
 {
-	return netlink_capable(cb->skb, CAP_NET_ADMIN) ||
-	       uid_eq(current_euid(), owner);
+	const struct cred *cred = NETLINK_CB(cb->skb).sk->sk_socket->file->f_cred;
+
+	rd->uid = cred->euid;
+	rd->all = xpmem_policy_visibility() == XPMEM_VISIBILITY_ALL ||
+		  netlink_capable(cb->skb, CAP_NET_ADMIN);
+}
+
+static bool may_see(const struct reader *rd, kuid_t owner)
+{
+	return rd->all || uid_eq(rd->uid, owner);
+}
+
+/*
+ * The uid keys @rd may walk from *index on, up to *max: every uid, or its
+ * own only. False when none is left.
+ */
+static bool uid_range(const struct reader *rd, unsigned long *index,
+		      unsigned long *max)
+{
+	unsigned long own = from_kuid(&init_user_ns, rd->uid);
+
+	*max = rd->all ? U32_MAX : own;
+	if (!rd->all && *index < own)
+		*index = own;
+	return *index <= *max;
 }
 
 static void *put_header(struct sk_buff *skb, struct netlink_callback *cb,
@@ -45,8 +85,28 @@ static void *put_header(struct sk_buff *skb, struct netlink_callback *cb,
 	return hdr;
 }
 
-static int put_segment(struct sk_buff *skb, struct xpmem_segment *seg)
+typedef int (*fill_fn)(struct sk_buff *skb, void *obj);
+
+/* One dump message of @cmd about @obj; -EMSGSIZE once the skb is full. */
+static int put_msg(struct sk_buff *skb, struct netlink_callback *cb, u8 cmd,
+		   fill_fn fill, void *obj)
 {
+	void *hdr = put_header(skb, cb, cmd);
+
+	if (!hdr)
+		return -EMSGSIZE;
+	if (fill(skb, obj)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+static int put_segment(struct sk_buff *skb, void *obj)
+{
+	struct xpmem_segment *seg = obj;
+
 	if (nla_put_u64_64bit(skb, XPMEM_A_SEGMENT_SEGID, seg->segid,
 			      XPMEM_A_SEGMENT_PAD) ||
 	    nla_put_u32(skb, XPMEM_A_SEGMENT_PID, seg->tgid) ||
@@ -89,15 +149,19 @@ static int put_permit(struct sk_buff *skb, struct xpmem_permit *permit,
 	return 0;
 }
 
-static int put_permit_entry(struct sk_buff *skb, struct xpmem_permit *permit)
+static int put_permit_entry(struct sk_buff *skb, void *obj)
 {
+	struct xpmem_permit *permit = obj;
+
 	return put_permit(skb, permit, permit->tgid) ?:
 	       nla_put_u32(skb, XPMEM_A_ATTACHMENT_ATTACHMENTS,
 			   atomic_read(&permit->attach_count));
 }
 
-static int put_attachment(struct sk_buff *skb, struct xpmem_attach *att)
+static int put_attachment(struct sk_buff *skb, void *obj)
 {
+	struct xpmem_attach *att = obj;
+
 	if (put_permit(skb, att->permit, att->tgid) ||
 	    nla_put_u64_64bit(skb, XPMEM_A_ATTACHMENT_START, READ_ONCE(att->start),
 			      XPMEM_A_ATTACHMENT_PAD) ||
@@ -111,6 +175,7 @@ static int put_attachment(struct sk_buff *skb, struct xpmem_attach *att)
 	return 0;
 }
 
+/* The uid an object belongs to: its exporter's, or its attacher's. */
 static kuid_t owner_of(enum xpmem_kind kind, void *obj)
 {
 	switch (kind) {
@@ -120,18 +185,6 @@ static kuid_t owner_of(enum xpmem_kind kind, void *obj)
 		return ((struct xpmem_permit *)obj)->uid;
 	default:
 		return ((struct xpmem_attach *)obj)->permit->uid;
-	}
-}
-
-static int put_object(struct sk_buff *skb, enum xpmem_kind kind, void *obj)
-{
-	switch (kind) {
-	case XPMEM_SEGMENTS:
-		return put_segment(skb, obj);
-	case XPMEM_PERMITS:
-		return put_permit_entry(skb, obj);
-	default:
-		return put_attachment(skb, obj);
 	}
 }
 
@@ -152,30 +205,28 @@ static void put_object_ref(enum xpmem_kind kind, void *obj)
 /*
  * One registry kind, one object per message, resuming after the position
  * in cb->args[0]. Nothing is locked between objects: each is held by a
- * reference while its message is filled.
+ * reference while it is looked at. A reader that sees only its own
+ * objects still walks the others once, and yields the CPU as it goes.
  */
 static int dump_kind(struct sk_buff *skb, struct netlink_callback *cb,
-		     enum xpmem_kind kind, u8 cmd)
+		     enum xpmem_kind kind, u8 cmd, fill_fn fill)
 {
 	unsigned long pos = cb->args[0];
-	void *obj, *hdr;
+	struct reader rd;
+	void *obj;
 	int ret;
 
+	reader_of(cb, &rd);
 	cb->seq = xpmem_registry_gen();
 	while ((obj = xpmem_registry_next(kind, &pos))) {
 		ret = 0;
-		if (may_see(cb, owner_of(kind, obj))) {
-			hdr = put_header(skb, cb, cmd);
-			ret = hdr ? put_object(skb, kind, obj) : -EMSGSIZE;
-			if (ret && hdr)
-				genlmsg_cancel(skb, hdr);
-			else if (hdr)
-				genlmsg_end(skb, hdr);
-		}
+		if (may_see(&rd, owner_of(kind, obj)))
+			ret = put_msg(skb, cb, cmd, fill, obj);
 		put_object_ref(kind, obj);
 		if (ret)
 			break;
 		pos++;
+		cond_resched();
 	}
 	cb->args[0] = pos;
 	return skb->len;
@@ -183,23 +234,31 @@ static int dump_kind(struct sk_buff *skb, struct netlink_callback *cb,
 
 int xpmem_nl_get_segments_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	return dump_kind(skb, cb, XPMEM_SEGMENTS, XPMEM_NL_CMD_GET_SEGMENTS);
+	return dump_kind(skb, cb, XPMEM_SEGMENTS, XPMEM_NL_CMD_GET_SEGMENTS,
+			 put_segment);
 }
 
 int xpmem_nl_get_permits_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	return dump_kind(skb, cb, XPMEM_PERMITS, XPMEM_NL_CMD_GET_PERMITS);
+	return dump_kind(skb, cb, XPMEM_PERMITS, XPMEM_NL_CMD_GET_PERMITS,
+			 put_permit_entry);
 }
 
 int xpmem_nl_get_attachments_dumpit(struct sk_buff *skb,
 				    struct netlink_callback *cb)
 {
 	return dump_kind(skb, cb, XPMEM_ATTACHMENTS,
-			 XPMEM_NL_CMD_GET_ATTACHMENTS);
+			 XPMEM_NL_CMD_GET_ATTACHMENTS, put_attachment);
 }
 
-static int put_account(struct sk_buff *skb, int scope, struct xpmem_account *a,
-		       u64 job_id)
+/* One stats message: the global, a uid's or a job's counters. */
+struct stats_line {
+	int scope;
+	struct xpmem_account *acct;
+	u64 job_id;
+};
+
+static int put_account(struct sk_buff *skb, void *obj)
 {
 	static const int fields[] = {
 		XPMEM_A_STATS_SEGMENTS, XPMEM_A_STATS_PERMITS,
@@ -207,11 +266,13 @@ static int put_account(struct sk_buff *skb, int scope, struct xpmem_account *a,
 		XPMEM_A_STATS_MAPPED_PAGES, XPMEM_A_STATS_FAULTS,
 		XPMEM_A_STATS_DENIALS, XPMEM_A_STATS_QUOTA_HITS,
 	};
+	struct stats_line *line = obj;
+	struct xpmem_account *a = line->acct;
 	atomic64_t *values[] = {
 		&a->segments, &a->permits, &a->attachments, &a->attached_bytes,
 		&a->mapped_pages, &a->faults, &a->denials, &a->quota_hits,
 	};
-	int i;
+	int i, scope = line->scope;
 
 	if (nla_put_u32(skb, XPMEM_A_STATS_SCOPE, scope))
 		return -EMSGSIZE;
@@ -219,7 +280,7 @@ static int put_account(struct sk_buff *skb, int scope, struct xpmem_account *a,
 	    nla_put_u32(skb, XPMEM_A_STATS_UID, uid_val(a->uid)))
 		return -EMSGSIZE;
 	if (scope == XPMEM_SCOPE_JOB &&
-	    nla_put_u64_64bit(skb, XPMEM_A_STATS_JOB_ID, job_id,
+	    nla_put_u64_64bit(skb, XPMEM_A_STATS_JOB_ID, line->job_id,
 			      XPMEM_A_STATS_PAD))
 		return -EMSGSIZE;
 	for (i = 0; i < ARRAY_SIZE(fields); i++)
@@ -239,6 +300,7 @@ static int put_account(struct sk_buff *skb, int scope, struct xpmem_account *a,
 
 int xpmem_nl_get_stats_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	struct stats_line global = { XPMEM_SCOPE_GLOBAL, &xpmem_global };
 	struct sk_buff *msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	void *hdr;
 
@@ -246,7 +308,7 @@ int xpmem_nl_get_stats_doit(struct sk_buff *skb, struct genl_info *info)
 		return -ENOMEM;
 	hdr = genlmsg_put_reply(msg, info, &xpmem_genl_family, 0,
 				XPMEM_NL_CMD_GET_STATS);
-	if (!hdr || put_account(msg, XPMEM_SCOPE_GLOBAL, &xpmem_global, 0)) {
+	if (!hdr || put_account(msg, &global)) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}
@@ -254,71 +316,118 @@ int xpmem_nl_get_stats_doit(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
-/* args[0]: 0 global, 1 uids, 2 jobs; args[1]: position within them */
-int xpmem_nl_get_stats_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+/*
+ * The uid accounts @rd may see from *index on (all, or its own only),
+ * one message each by @fill; @quota_only: uids with quotas of their own.
+ * *index is where to go on.
+ */
+static int dump_uids(struct sk_buff *skb, struct netlink_callback *cb,
+		     const struct reader *rd, long *index, bool quota_only,
+		     u8 cmd, fill_fn fill)
 {
-	struct xpmem_account *acct;
-	struct xpmem_job *job;
-	unsigned long index;
-	void *hdr;
-	int ret;
+	unsigned long key = *index, max;
+	struct stats_line line = { .scope = XPMEM_SCOPE_UID };
+	int ret = 0;
 
-	for (;;) {
-		acct = NULL;
-		job = NULL;
-		if (cb->args[0] == 0) {
-			acct = &xpmem_global;
-		} else if (cb->args[0] == 1) {
-			index = cb->args[1];
-			acct = xpmem_uid_account_next(&index);
-			if (acct)
-				cb->args[1] = index;
-		} else if (cb->args[0] == 2) {
-			job = xpmem_job_at(cb->args[1]);
-		} else {
-			return skb->len;
-		}
-		if (!acct && !job) {
-			cb->args[0]++;
-			cb->args[1] = 0;
-			continue;
-		}
-		hdr = put_header(skb, cb, XPMEM_NL_CMD_GET_STATS);
-		ret = hdr ? 0 : -EMSGSIZE;
-		if (!ret && job)
-			ret = put_account(skb, XPMEM_SCOPE_JOB, &job->acct, job->id);
-		else if (!ret)
-			ret = put_account(skb, cb->args[0] ? XPMEM_SCOPE_UID :
-					  XPMEM_SCOPE_GLOBAL, acct, 0);
+	if (!uid_range(rd, &key, &max))
+		return 0;
+	while ((line.acct = xpmem_uid_account_find(&key, max, quota_only))) {
+		ret = put_msg(skb, cb, cmd, fill, &line);
+		if (ret)
+			break;
+		key++;
+	}
+	*index = key;
+	return ret;
+}
+
+/*
+ * The jobs @rd may see (all, or those registered for its uid) from job
+ * id *pos on, one message each by @fill. 0 once all were sent, else
+ * -EMSGSIZE with *pos where to go on.
+ */
+static int dump_jobs(struct sk_buff *skb, struct netlink_callback *cb,
+		     const struct reader *rd, long *pos, u8 cmd, fill_fn fill)
+{
+	unsigned long id = *pos;
+	struct xpmem_job *job;
+	int ret = 0;
+
+	while ((job = xpmem_job_next(&id))) {
+		if (may_see(rd, job->uid))
+			ret = put_msg(skb, cb, cmd, fill, job);
 		xpmem_job_put(job);
 		if (ret) {
-			if (hdr)
-				genlmsg_cancel(skb, hdr);
-			return skb->len;
+			*pos = id;
+			return ret;
 		}
-		genlmsg_end(skb, hdr);
-		if (cb->args[0] == 0)
-			cb->args[0] = 1;
-		else
-			cb->args[1]++;
+		if (id == ULONG_MAX)
+			break;
+		id++;
+		cond_resched();
 	}
+	return 0;
+}
+
+static int put_job_stats(struct sk_buff *skb, void *obj)
+{
+	struct xpmem_job *job = obj;
+	struct stats_line line = { XPMEM_SCOPE_JOB, &job->acct, job->id };
+
+	return put_account(skb, &line);
+}
+
+/*
+ * args[0]: 0 the global counters, 1 the uids, 2 the jobs, 3 done;
+ * args[1]: the next uid or job id.
+ */
+int xpmem_nl_get_stats_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct stats_line global = { XPMEM_SCOPE_GLOBAL, &xpmem_global };
+	struct reader rd;
+	int ret = 0;
+
+	reader_of(cb, &rd);
+	cb->seq = xpmem_policy_gen();
+	if (cb->args[0] == 0) {
+		ret = put_msg(skb, cb, XPMEM_NL_CMD_GET_STATS, put_account,
+			      &global);
+		if (!ret)
+			cb->args[0] = 1;
+	}
+	if (!ret && cb->args[0] == 1) {
+		ret = dump_uids(skb, cb, &rd, &cb->args[1], false,
+				XPMEM_NL_CMD_GET_STATS, put_account);
+		if (!ret) {
+			cb->args[0] = 2;
+			cb->args[1] = 0;
+		}
+	}
+	if (!ret && cb->args[0] == 2 &&
+	    !dump_jobs(skb, cb, &rd, &cb->args[1], XPMEM_NL_CMD_GET_STATS,
+		       put_job_stats))
+		cb->args[0] = 3;
+	return skb->len;
 }
 
 int xpmem_nl_get_policy_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct sk_buff *msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	u32 nrules, njobs;
+	struct xpmem_settings s;
 	void *hdr;
 
 	if (!msg)
 		return -ENOMEM;
-	xpmem_policy_counts(&nrules, &njobs);
+	xpmem_policy_get(&s);
 	hdr = genlmsg_put_reply(msg, info, &xpmem_genl_family, 0,
 				XPMEM_NL_CMD_GET_POLICY);
 	if (!hdr ||
-	    nla_put_u32(msg, XPMEM_A_POLICY_MODE, xpmem_policy_mode()) ||
-	    nla_put_u32(msg, XPMEM_A_POLICY_RULES, nrules) ||
-	    nla_put_u32(msg, XPMEM_A_POLICY_JOBS, njobs)) {
+	    nla_put_u32(msg, XPMEM_A_POLICY_MODE, s.mode) ||
+	    nla_put_u32(msg, XPMEM_A_POLICY_VISIBILITY, s.visibility) ||
+	    nla_put_u32(msg, XPMEM_A_POLICY_DEFAULT_MAX_SEGMENTS,
+			s.default_max_segments) ||
+	    nla_put_u32(msg, XPMEM_A_POLICY_RULES, s.rules) ||
+	    nla_put_u32(msg, XPMEM_A_POLICY_JOBS, s.jobs)) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}
@@ -326,8 +435,16 @@ int xpmem_nl_get_policy_doit(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
-static int put_rule(struct sk_buff *skb, struct xpmem_rule *r, u64 hits)
+struct rule_line {
+	struct xpmem_rule r;
+	u64 hits;
+};
+
+static int put_rule(struct sk_buff *skb, void *obj)
 {
+	struct rule_line *line = obj;
+	struct xpmem_rule *r = &line->r;
+
 	if (nla_put_u32(skb, XPMEM_A_RULE_ID, r->id) ||
 	    nla_put_u32(skb, XPMEM_A_RULE_ACTION, r->action) ||
 	    (r->has_uid && nla_put_u32(skb, XPMEM_A_RULE_UID, uid_val(r->uid))) ||
@@ -336,33 +453,43 @@ static int put_rule(struct sk_buff *skb, struct xpmem_rule *r, u64 hits)
 	    (r->has_peer_uid &&
 	     nla_put_u32(skb, XPMEM_A_RULE_PEER_UID, uid_val(r->peer_uid))) ||
 	    (r->same_job && nla_put_flag(skb, XPMEM_A_RULE_SAME_JOB)) ||
-	    nla_put_u64_64bit(skb, XPMEM_A_RULE_HITS, hits, XPMEM_A_RULE_PAD))
+	    nla_put_u64_64bit(skb, XPMEM_A_RULE_HITS, line->hits,
+			      XPMEM_A_RULE_PAD))
 		return -EMSGSIZE;
 	return 0;
 }
 
+/*
+ * Rules tell whom the site trusts: admins only, unless visibility all.
+ * args[0]: the next rule id; args[1]: the last possible one was sent.
+ */
 int xpmem_nl_get_rules_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	struct xpmem_rule r;
-	void *hdr;
-	u64 hits;
+	unsigned long pos = cb->args[0];
+	struct rule_line line;
+	struct reader rd;
 
-	while (xpmem_rules_read(&r, &hits, 1, cb->args[0]) == 1) {
-		hdr = put_header(skb, cb, XPMEM_NL_CMD_GET_RULES);
-		if (!hdr)
-			break;
-		if (put_rule(skb, &r, hits)) {
-			genlmsg_cancel(skb, hdr);
-			break;
-		}
-		genlmsg_end(skb, hdr);
-		cb->args[0]++;
+	reader_of(cb, &rd);
+	if (!rd.all) {
+		NL_SET_ERR_MSG(cb->extack,
+			       "reading the rules needs CAP_NET_ADMIN (or visibility all)");
+		return -EPERM;
 	}
+	cb->seq = xpmem_policy_gen();
+	while (!cb->args[1] && xpmem_rule_next(&pos, &line.r, &line.hits)) {
+		if (put_msg(skb, cb, XPMEM_NL_CMD_GET_RULES, put_rule, &line))
+			break;
+		if (line.r.id == U32_MAX)
+			cb->args[1] = 1;	/* the last id there can be */
+		pos = line.r.id + 1UL;
+	}
+	cb->args[0] = pos;
 	return skb->len;
 }
 
-static int put_job(struct sk_buff *skb, struct xpmem_job *job)
+static int put_job(struct sk_buff *skb, void *obj)
 {
+	struct xpmem_job *job = obj;
 	struct xpmem_account *a = &job->acct;
 
 	if (nla_put_u64_64bit(skb, XPMEM_A_JOB_ID, job->id, XPMEM_A_JOB_PAD) ||
@@ -384,55 +511,48 @@ static int put_job(struct sk_buff *skb, struct xpmem_job *job)
 	return 0;
 }
 
+/* args[0]: the next job id; args[1]: all sent. */
 int xpmem_nl_get_jobs_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	struct xpmem_job *job;
-	void *hdr;
-	int ret;
+	struct reader rd;
 
-	while ((job = xpmem_job_at(cb->args[0]))) {
-		hdr = put_header(skb, cb, XPMEM_NL_CMD_GET_JOBS);
-		ret = hdr ? put_job(skb, job) : -EMSGSIZE;
-		xpmem_job_put(job);
-		if (ret) {
-			if (hdr)
-				genlmsg_cancel(skb, hdr);
-			break;
-		}
-		genlmsg_end(skb, hdr);
-		cb->args[0]++;
-	}
+	if (cb->args[1])
+		return 0;
+	reader_of(cb, &rd);
+	cb->seq = xpmem_policy_gen();
+	if (!dump_jobs(skb, cb, &rd, &cb->args[0], XPMEM_NL_CMD_GET_JOBS,
+		       put_job))
+		cb->args[1] = 1;
 	return skb->len;
 }
 
+/* Without a max-segments of its own, a uid's follows default-max-segments. */
+static int put_quota(struct sk_buff *skb, void *obj)
+{
+	struct stats_line *line = obj;
+	struct xpmem_uid_quota q;
+
+	xpmem_uid_quota_get(line->acct, &q);
+	if (nla_put_u32(skb, XPMEM_A_QUOTA_UID, uid_val(line->acct->uid)) ||
+	    (q.has_max_segments &&
+	     nla_put_u32(skb, XPMEM_A_QUOTA_MAX_SEGMENTS, q.max_segments)) ||
+	    nla_put_u64_64bit(skb, XPMEM_A_QUOTA_MAX_ATTACHED_BYTES,
+			      q.max_attached_bytes, XPMEM_A_QUOTA_PAD) ||
+	    nla_put_u64_64bit(skb, XPMEM_A_QUOTA_MAX_MAPPED_PAGES,
+			      q.max_mapped_pages, XPMEM_A_QUOTA_PAD))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/* args[0]: the next uid. */
 int xpmem_nl_get_quotas_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	unsigned long index = cb->args[0];
-	struct xpmem_account *a;
-	void *hdr;
+	struct reader rd;
 
-	while ((a = xpmem_uid_account_next(&index))) {
-		if (READ_ONCE(a->max_segments) || READ_ONCE(a->max_attached_bytes) ||
-		    READ_ONCE(a->max_mapped_pages)) {
-			hdr = put_header(skb, cb, XPMEM_NL_CMD_GET_QUOTAS);
-			if (!hdr)
-				break;
-			if (nla_put_u32(skb, XPMEM_A_QUOTA_UID, uid_val(a->uid)) ||
-			    nla_put_u32(skb, XPMEM_A_QUOTA_MAX_SEGMENTS,
-					READ_ONCE(a->max_segments)) ||
-			    nla_put_u64_64bit(skb, XPMEM_A_QUOTA_MAX_ATTACHED_BYTES,
-					      READ_ONCE(a->max_attached_bytes),
-					      XPMEM_A_QUOTA_PAD) ||
-			    nla_put_u64_64bit(skb, XPMEM_A_QUOTA_MAX_MAPPED_PAGES,
-					      READ_ONCE(a->max_mapped_pages),
-					      XPMEM_A_QUOTA_PAD)) {
-				genlmsg_cancel(skb, hdr);
-				break;
-			}
-			genlmsg_end(skb, hdr);
-		}
-		cb->args[0] = ++index;
-	}
+	reader_of(cb, &rd);
+	cb->seq = xpmem_policy_gen();
+	dump_uids(skb, cb, &rd, &cb->args[0], true, XPMEM_NL_CMD_GET_QUOTAS,
+		  put_quota);
 	return skb->len;
 }
 
@@ -456,13 +576,18 @@ static int put_event(struct sk_buff *msg, struct xpmem_event *ev)
 	return 0;
 }
 
-/* Best effort: listeners that fall behind see ENOBUFS and dump again. */
+/*
+ * Best effort: listeners that fall behind see ENOBUFS and dump again.
+ * Where the kernel cannot keep the events group to CAP_NET_ADMIN, the
+ * group is not registered (netlink_gen.c) and nothing is sent.
+ */
 void xpmem_event(struct xpmem_event *ev)
 {
 	struct sk_buff *msg;
 	void *hdr;
 
-	if (!genl_has_listeners(&xpmem_genl_family, &init_net, XPMEM_NLGRP_EVENTS))
+	if (xpmem_nl_n_mcgrps <= XPMEM_NLGRP_EVENTS ||
+	    !genl_has_listeners(&xpmem_genl_family, &init_net, XPMEM_NLGRP_EVENTS))
 		return;
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)

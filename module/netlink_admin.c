@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * netlink_admin.c - the operations that change the site policy: default
- * mode, rules, jobs, quotas and revocation. All need CAP_NET_ADMIN (the
- * op table says GENL_ADMIN_PERM); every refusal names what was wrong in
- * the extended ACK. Changes are announced on the events group.
+ * netlink_admin.c - the operations that change the site policy: its
+ * settings (mode, visibility, default segment limit), rules, jobs, quotas
+ * and revocation. All need CAP_NET_ADMIN (the op table says
+ * GENL_ADMIN_PERM); every refusal names what was wrong in the extended
+ * ACK. Changes are announced on the events group.
  */
 #include <linux/cred.h>
 #include <net/genetlink.h>
 
 #include "netlink_gen.h"
-#include "xpmem_internal.h"
+#include "policy.h"
 
 static void announce(int type, u64 job_id, int mode)
 {
@@ -39,11 +40,32 @@ static bool read_uid(struct genl_info *info, int attr, kuid_t *uid)
 	return false;
 }
 
+/* Any of mode, visibility and default-max-segments; those absent stay. */
 int xpmem_nl_set_policy_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	if (GENL_REQ_ATTR_CHECK(info, XPMEM_A_POLICY_MODE))
+	struct nlattr **attrs = info->attrs;
+	struct xpmem_settings s = {};
+	unsigned int which = 0;
+
+	if (attrs[XPMEM_A_POLICY_MODE]) {
+		s.mode = nla_get_u32(attrs[XPMEM_A_POLICY_MODE]);
+		which |= XPMEM_SET_MODE;
+	}
+	if (attrs[XPMEM_A_POLICY_VISIBILITY]) {
+		s.visibility = nla_get_u32(attrs[XPMEM_A_POLICY_VISIBILITY]);
+		which |= XPMEM_SET_VISIBILITY;
+	}
+	if (attrs[XPMEM_A_POLICY_DEFAULT_MAX_SEGMENTS]) {
+		s.default_max_segments =
+			nla_get_u32(attrs[XPMEM_A_POLICY_DEFAULT_MAX_SEGMENTS]);
+		which |= XPMEM_SET_DEFAULT_MAX_SEGMENTS;
+	}
+	if (!which) {
+		NL_SET_ERR_MSG(info->extack,
+			       "give at least one of mode, visibility, default-max-segments");
 		return -EINVAL;
-	xpmem_policy_set_mode(nla_get_u32(info->attrs[XPMEM_A_POLICY_MODE]));
+	}
+	xpmem_policy_set(&s, which);
 	policy_changed();
 	return 0;
 }
@@ -149,7 +171,10 @@ int xpmem_nl_add_job_doit(struct sk_buff *skb, struct genl_info *info)
 
 	ret = xpmem_job_add(id, uid, nla_get_u64(attrs[XPMEM_A_JOB_CGROUP_ID]),
 			    &quotas);
-	if (ret == -ENOENT)
+	if (ret == -ERANGE)
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[XPMEM_A_JOB_ID],
+				    "job id too large for this kernel");
+	else if (ret == -ENOENT)
 		NL_SET_ERR_MSG_ATTR(info->extack, attrs[XPMEM_A_JOB_CGROUP_ID],
 				    "no cgroup v2 directory with this id");
 	else if (ret == -EEXIST)
@@ -181,10 +206,11 @@ int xpmem_nl_del_job_doit(struct sk_buff *skb, struct genl_info *info)
 	return 0;
 }
 
+/* Without max-segments, the uid's segments follow default-max-segments. */
 int xpmem_nl_set_quota_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **attrs = info->attrs;
-	u32 segments = 0;
+	struct xpmem_uid_quota q = {};
 	kuid_t uid;
 	int ret;
 
@@ -192,11 +218,13 @@ int xpmem_nl_set_quota_doit(struct sk_buff *skb, struct genl_info *info)
 		return -EINVAL;
 	if (!read_uid(info, XPMEM_A_QUOTA_UID, &uid))
 		return -EINVAL;
-	if (attrs[XPMEM_A_QUOTA_MAX_SEGMENTS])
-		segments = nla_get_u32(attrs[XPMEM_A_QUOTA_MAX_SEGMENTS]);
-	ret = xpmem_quota_set(uid, segments,
-			      get_u64_or_zero(attrs[XPMEM_A_QUOTA_MAX_ATTACHED_BYTES]),
-			      get_u64_or_zero(attrs[XPMEM_A_QUOTA_MAX_MAPPED_PAGES]));
+	if (attrs[XPMEM_A_QUOTA_MAX_SEGMENTS]) {
+		q.has_max_segments = true;
+		q.max_segments = nla_get_u32(attrs[XPMEM_A_QUOTA_MAX_SEGMENTS]);
+	}
+	q.max_attached_bytes = get_u64_or_zero(attrs[XPMEM_A_QUOTA_MAX_ATTACHED_BYTES]);
+	q.max_mapped_pages = get_u64_or_zero(attrs[XPMEM_A_QUOTA_MAX_MAPPED_PAGES]);
+	ret = xpmem_uid_quota_set(uid, &q);
 	if (!ret)
 		policy_changed();
 	return ret;

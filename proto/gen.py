@@ -11,6 +11,7 @@ manual), module/netlink_gen.[ch] (kernel policies, op and group tables for
 """
 import os
 import sys
+import textwrap
 
 import yaml
 
@@ -40,7 +41,8 @@ class Spec:
     def __init__(self, path):
         with open(path) as f:
             self.y = yaml.safe_load(f)
-        self.enums = {d["name"]: d for d in self.y["definitions"]}
+        self.enums = {d["name"]: d for d in self.y["definitions"] if d["type"] == "enum"}
+        self.consts = [d for d in self.y["definitions"] if d["type"] == "const"]
         self.sets = {s["name"]: s for s in self.y["attribute-sets"]}
         self.ops = self.y["operations"]["list"]
         self.groups = self.y["mcast-groups"]["list"]
@@ -104,7 +106,7 @@ def render_uapi(spec):
         flags = " (CAP_NET_ADMIN)" if "admin-perm" in op.get("flags", []) else ""
         out.append(" *")
         out.append(f" * {spec.op_const(op)}: {'/'.join(kinds)}{flags}")
-        out += comment_block(op["doc"], " *   ")
+        out += comment_block("\n".join(textwrap.wrap(op["doc"], 72)), " *   ")
         req = spec.request_attrs(op)
         rep = spec.reply_attrs(op)
         for label, attrs in (("request", req), ("reply", rep)):
@@ -121,7 +123,11 @@ def render_uapi(spec):
     for g in spec.groups:
         out.append(f"#define XPMEM_MCGRP_{c_name(g['name'])}\t\"{g['name']}\"")
     out.append("")
-    for d in y["definitions"]:
+    for d in spec.consts:
+        out.append(f"/* {d['doc']} */")
+        out.append(f"#define XPMEM_{c_name(d['name'])}\t{d['value']}")
+        out.append("")
+    for d in spec.enums.values():
         out.append(f"/* {d['doc']} */")
         out.append(f"enum xpmem_{low(d['name'])} {{")
         for value, name, doc in enum_entries(d):
@@ -188,7 +194,7 @@ def render_kernel_h(spec):
 
 def render_kernel_c(spec):
     out = ["// SPDX-License-Identifier: GPL-2.0", f"/* {NOTICE} */", "",
-           '#include "netlink_gen.h"', ""]
+           '#include "compat/compat.h"', '#include "netlink_gen.h"', ""]
     for op in spec.ops:
         req = spec.request_attrs(op)
         if not req:
@@ -218,13 +224,42 @@ def render_kernel_c(spec):
         if "admin-perm" in op.get("flags", []):
             out.append("\t\t.flags\t\t= GENL_ADMIN_PERM,")
         out.append("\t},")
-    out += ["};", "", "const unsigned int xpmem_nl_n_ops = ARRAY_SIZE(xpmem_nl_ops);", "",
-            "const struct genl_multicast_group xpmem_nl_mcgrps[] = {"]
-    for g in spec.groups:
-        flags = " .flags = GENL_MCAST_CAP_NET_ADMIN," if "admin-perm" in g.get("flags", []) else ""
-        out.append(f"\t[XPMEM_NLGRP_{c_name(g['name'])}] = {{ .name = XPMEM_MCGRP_{c_name(g['name'])},{flags} }},")
-    out += ["};", "", "const unsigned int xpmem_nl_n_mcgrps = ARRAY_SIZE(xpmem_nl_mcgrps);", ""]
+    out += ["};", "", "const unsigned int xpmem_nl_n_ops = ARRAY_SIZE(xpmem_nl_ops);", ""]
+    out += render_mcgrps(spec)
+    out += ["", "const unsigned int xpmem_nl_n_mcgrps = ARRAY_SIZE(xpmem_nl_mcgrps);", ""]
     return "\n".join(out)
+
+
+def is_admin_group(g):
+    return "admin-perm" in g.get("flags", [])
+
+
+def render_mcgrps(spec):
+    """The group table. An admin-only group exists only where the kernel can
+    keep other users out of it (GENL_MCAST_CAP_NET_ADMIN, found by a compat
+    probe): elsewhere anyone could join it, so it is not registered at all.
+    Group ids are array positions, hence admin-only groups come last."""
+    admin = [is_admin_group(g) for g in spec.groups]
+    if admin != sorted(admin):
+        raise SystemExit("gen.py: admin-only multicast groups must follow the public ones")
+    out = ["/*",
+           " * Admin-only groups are registered only where the kernel can restrict",
+           " * them to CAP_NET_ADMIN; elsewhere any user could join and listen.",
+           " */",
+           "const struct genl_multicast_group xpmem_nl_mcgrps[] = {"]
+    guarded = False
+    for g in spec.groups:
+        entry = f"\t[XPMEM_NLGRP_{c_name(g['name'])}] = {{ .name = XPMEM_MCGRP_{c_name(g['name'])},"
+        if is_admin_group(g):
+            if not guarded:
+                out.append("#ifdef XPMEM_HAVE_GENL_MCAST_CAP_NET_ADMIN")
+                guarded = True
+            entry += " .flags = GENL_MCAST_CAP_NET_ADMIN,"
+        out.append(entry + " },")
+    if guarded:
+        out.append("#endif")
+    out.append("};")
+    return out
 
 
 def render_libnl_h(spec):
@@ -235,7 +270,7 @@ def render_libnl_h(spec):
         out.append(f"extern struct nla_policy xpmem_nl_{low(s['name'])}_policy"
                    f"[XPMEM_A_{c_name(s['name'])}_MAX + 1];")
     out.append("")
-    for d in spec.y["definitions"]:
+    for d in spec.enums.values():
         values = [v for v, _, _ in enum_entries(d)]
         out.append(f"#define XPMEM_{c_name(d['name'])}_NAMES_MAX {max(values)}")
         out.append(f"extern const char *const xpmem_{low(d['name'])}_names"
@@ -256,7 +291,7 @@ def render_libnl_c(spec):
             out.append(f"\t[{spec.attr_const(s['name'], a['name'])}] = "
                        f"{{ .type = {LIBNL_TYPES[a['type']]} }},")
         out += ["};", ""]
-    for d in spec.y["definitions"]:
+    for d in spec.enums.values():
         values = list(enum_entries(d))
         out.append(f"const char *const xpmem_{low(d['name'])}_names"
                    f"[XPMEM_{c_name(d['name'])}_NAMES_MAX + 1] = {{")

@@ -35,9 +35,10 @@ static const struct {
 	  "[-j] permits" },
 	{ "stats", stats_main, "Show the counters, globally or per uid or job",
 	  "[-j] stats [all | uid [<uid>] | job [<id>]]" },
-	{ "policy", policy_main, "Show, set or reset the default mode of the site policy",
+	{ "policy", policy_main, "Show, set or reset the settings of the site policy",
 	  "[-j] policy [show]\n"
-	  "       %s policy set <compat | strict>\n"
+	  "       %s policy set [compat | strict] [visibility <own | all>]\n"
+	  "                     [default-max-segments <n | unlimited>]\n"
 	  "       %s policy reset" },
 	{ "rule", rule_main, "List, add or delete site-policy rules",
 	  "[-j] rule [list]\n"

@@ -2,8 +2,10 @@
 /*
  * quota.c - `xpmemctl quota [list]' and `quota set <uid> [max-segments N]
  * [max-attached-bytes SIZE] [max-mapped-pages N]'. A set replaces all
- * three limits of the uid (one not given is 0, unlimited), so `quota set U'
- * alone removes the uid's quotas.
+ * three limits of the uid: bytes and pages not given are unlimited,
+ * max-segments not given is the site's default-max-segments (`policy'),
+ * max-segments 0 is unlimited. So `quota set U' alone removes the uid's
+ * quotas.
  */
 #include <stdio.h>
 #include <string.h>
@@ -22,14 +24,17 @@ static int row(const struct xpmem_ctl_quota *q, void *arg)
 	if (json) {
 		j_open('{');
 		j_ku64("uid", q->uid);
-		j_ku64("max_segments", q->max_segments);
+		j_ku64_if("max_segments", XPMEM_CTL_HAS(q, XPMEM_A_QUOTA_MAX_SEGMENTS),
+			  q->max_segments);
 		j_ku64("max_attached_bytes", q->max_attached_bytes);
 		j_ku64("max_mapped_pages", q->max_mapped_pages);
 		j_close('}');
 		return 0;
 	}
 	table_cell(t, "%u", q->uid);
-	if (q->max_segments)
+	if (!XPMEM_CTL_HAS(q, XPMEM_A_QUOTA_MAX_SEGMENTS))
+		table_cell(t, "default");
+	else if (q->max_segments)
 		table_cell(t, "%u", q->max_segments);
 	else
 		table_cell(t, "-");
@@ -70,6 +75,7 @@ static int parse_set(int argc, const char *argv[], struct xpmem_ctl_quota *q)
 		if (is_kw(kw, "max-segments")) {
 			if (parse_u32(v, &q->max_segments))
 				return bad_value("segment count", v);
+			XPMEM_CTL_SET(q, XPMEM_A_QUOTA_MAX_SEGMENTS);
 		} else if (is_kw(kw, "max-attached-bytes")) {
 			if (parse_size(v, &q->max_attached_bytes))
 				return bad_value("size", v);
@@ -80,7 +86,6 @@ static int parse_set(int argc, const char *argv[], struct xpmem_ctl_quota *q)
 			return usage_error(argv[0], "unknown keyword `%s'", kw);
 		}
 	}
-	XPMEM_CTL_SET(q, XPMEM_A_QUOTA_MAX_SEGMENTS);
 	XPMEM_CTL_SET(q, XPMEM_A_QUOTA_MAX_ATTACHED_BYTES);
 	XPMEM_CTL_SET(q, XPMEM_A_QUOTA_MAX_MAPPED_PAGES);
 	return EXIT_OK;

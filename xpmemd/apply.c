@@ -113,12 +113,48 @@ static int del_rule(struct xpmem_ctl *ctl, uint32_t id, char *err, size_t len)
 	return 0;
 }
 
-static int set_mode(struct xpmem_ctl *ctl, uint32_t mode, char *err, size_t len)
-{
-	int ret = xpmem_ctl_policy_set(ctl, mode);
+/* ---- settings ------------------------------------------------------------ */
 
+/* Is segment limit A wider than B? 0 is unlimited. */
+static bool more_segments(uint32_t a, uint32_t b)
+{
+	return a != b && (!a || (b && a > b));
+}
+
+/*
+ * Send the settings of CFG that differ from the kernel's (HAVE) in the
+ * direction asked: WIDER false, those that make the policy stricter
+ * (strict, visibility own, a lower segment limit); true, the others.
+ */
+static int move_settings(struct xpmem_ctl *ctl, const struct xpmem_config *cfg,
+			 const struct xpmem_ctl_policy *have, bool wider,
+			 struct xpmem_apply_stats *stats, char *err, size_t len)
+{
+	struct xpmem_ctl_policy set = {
+		.mode = cfg->mode, .visibility = cfg->visibility,
+		.default_max_segments = cfg->default_max_segments,
+	};
+	int ret;
+
+	if (have->mode != cfg->mode && (cfg->mode == XPMEM_MODE_COMPAT) == wider) {
+		XPMEM_CTL_SET(&set, XPMEM_A_POLICY_MODE);
+		stats->mode_changed = 1;
+	}
+	if (have->visibility != cfg->visibility &&
+	    (cfg->visibility == XPMEM_VISIBILITY_ALL) == wider) {
+		XPMEM_CTL_SET(&set, XPMEM_A_POLICY_VISIBILITY);
+		stats->settings_changed++;
+	}
+	if (have->default_max_segments != cfg->default_max_segments &&
+	    more_segments(cfg->default_max_segments, have->default_max_segments) == wider) {
+		XPMEM_CTL_SET(&set, XPMEM_A_POLICY_DEFAULT_MAX_SEGMENTS);
+		stats->settings_changed++;
+	}
+	if (!set.has)
+		return 0;
+	ret = xpmem_ctl_policy_set(ctl, &set);
 	if (ret < 0)
-		return failed(ctl, ret, err, len, "cannot set the default mode");
+		return failed(ctl, ret, err, len, "cannot change the policy settings");
 	return 0;
 }
 
@@ -135,7 +171,8 @@ static int collect_quota(const struct xpmem_ctl_quota *q, void *arg)
 	struct quotas *r = arg;
 	struct xpmem_ctl_quota *grown;
 
-	if (!q->max_segments && !q->max_attached_bytes && !q->max_mapped_pages)
+	if (!XPMEM_CTL_HAS(q, XPMEM_A_QUOTA_MAX_SEGMENTS) && !q->max_attached_bytes &&
+	    !q->max_mapped_pages)
 		return 0;
 	grown = realloc(r->v, (r->n + 1) * sizeof(*grown));
 	if (!grown) {
@@ -147,23 +184,36 @@ static int collect_quota(const struct xpmem_ctl_quota *q, void *arg)
 	return 0;
 }
 
-static int set_quota(struct xpmem_ctl *ctl, uint32_t uid, uint32_t segs, uint64_t bytes,
-		     uint64_t pages, char *err, size_t len)
+/* The quotas of C's uid, or with C NULL none for UID (the default applies). */
+static int set_quota(struct xpmem_ctl *ctl, uint32_t uid, const struct xpmem_cfg_quota *c,
+		     char *err, size_t len)
 {
-	struct xpmem_ctl_quota q = {
-		.uid = uid, .max_segments = segs,
-		.max_attached_bytes = bytes, .max_mapped_pages = pages,
-	};
+	struct xpmem_ctl_quota q = { .uid = uid };
 	int ret;
 
 	XPMEM_CTL_SET(&q, XPMEM_A_QUOTA_UID);
-	XPMEM_CTL_SET(&q, XPMEM_A_QUOTA_MAX_SEGMENTS);
 	XPMEM_CTL_SET(&q, XPMEM_A_QUOTA_MAX_ATTACHED_BYTES);
 	XPMEM_CTL_SET(&q, XPMEM_A_QUOTA_MAX_MAPPED_PAGES);
+	if (c) {
+		q.max_segments = c->max_segments;
+		q.max_attached_bytes = c->max_attached_bytes;
+		q.max_mapped_pages = c->max_mapped_pages;
+		if (c->has_max_segments)
+			XPMEM_CTL_SET(&q, XPMEM_A_QUOTA_MAX_SEGMENTS);
+	}
 	ret = xpmem_ctl_quota_set(ctl, &q);
 	if (ret < 0)
 		return failed(ctl, ret, err, len, "cannot set the quotas of uid %" PRIu32, uid);
 	return 0;
+}
+
+static bool same_quota(const struct xpmem_ctl_quota *k, const struct xpmem_cfg_quota *c)
+{
+	bool segs = XPMEM_CTL_HAS(k, XPMEM_A_QUOTA_MAX_SEGMENTS);
+
+	return segs == c->has_max_segments && (!segs || k->max_segments == c->max_segments) &&
+	       k->max_attached_bytes == c->max_attached_bytes &&
+	       k->max_mapped_pages == c->max_mapped_pages;
 }
 
 static int apply_quotas(struct xpmem_ctl *ctl, const struct xpmem_config *cfg,
@@ -185,7 +235,7 @@ static int apply_quotas(struct xpmem_ctl *ctl, const struct xpmem_config *cfg,
 				break;
 		if (j < cfg->nquotas)
 			continue;
-		ret = set_quota(ctl, have.v[i].uid, 0, 0, 0, err, len);
+		ret = set_quota(ctl, have.v[i].uid, NULL, err, len);
 		if (ret)
 			goto out;
 		stats->quotas_set++;
@@ -196,12 +246,9 @@ static int apply_quotas(struct xpmem_ctl *ctl, const struct xpmem_config *cfg,
 		for (i = 0; i < have.n; i++)
 			if (have.v[i].uid == q->uid)
 				break;
-		if (i < have.n && have.v[i].max_segments == q->max_segments &&
-		    have.v[i].max_attached_bytes == q->max_attached_bytes &&
-		    have.v[i].max_mapped_pages == q->max_mapped_pages)
+		if (i < have.n && same_quota(&have.v[i], q))
 			continue;
-		ret = set_quota(ctl, q->uid, q->max_segments, q->max_attached_bytes,
-				q->max_mapped_pages, err, len);
+		ret = set_quota(ctl, q->uid, q, err, len);
 		if (ret)
 			goto out;
 		stats->quotas_set++;
@@ -293,16 +340,13 @@ int xpmem_apply_policy(struct xpmem_ctl *ctl, const struct xpmem_config *cfg,
 		}
 	}
 
-	/* 1. new deny rules, 2. strict, 3. stale allow rules out */
+	/* 1. new deny rules, 2. the stricter settings, 3. stale allow rules out */
 	ret = add_new(ctl, cfg, present, XPMEM_ACTION_DENY, stats, err, len);
 	if (ret)
 		goto out;
-	if (cfg->mode == XPMEM_MODE_STRICT && pol.mode != XPMEM_MODE_STRICT) {
-		ret = set_mode(ctl, cfg->mode, err, len);
-		if (ret)
-			goto out;
-		stats->mode_changed = 1;
-	}
+	ret = move_settings(ctl, cfg, &pol, false, stats, err, len);
+	if (ret)
+		goto out;
 	ret = drop_stale(ctl, &have, kept, XPMEM_ACTION_ALLOW, stats, err, len);
 	if (ret)
 		goto out;
@@ -313,13 +357,10 @@ int xpmem_apply_policy(struct xpmem_ctl *ctl, const struct xpmem_config *cfg,
 	ret = drop_stale(ctl, &have, kept, XPMEM_ACTION_DENY, stats, err, len);
 	if (ret)
 		goto out;
-	/* 6. compat last */
-	if (cfg->mode == XPMEM_MODE_COMPAT && pol.mode != XPMEM_MODE_COMPAT) {
-		ret = set_mode(ctl, cfg->mode, err, len);
-		if (ret)
-			goto out;
-		stats->mode_changed = 1;
-	}
+	/* 6. the wider settings last (compat, visibility all, more segments) */
+	ret = move_settings(ctl, cfg, &pol, true, stats, err, len);
+	if (ret)
+		goto out;
 	ret = apply_quotas(ctl, cfg, stats, err, len);
 out:
 	free(kept);

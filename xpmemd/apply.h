@@ -17,15 +17,18 @@ struct xpmem_ctl;
 /* What an apply changed, for the log. */
 struct xpmem_apply_stats {
 	unsigned int rules_added, rules_removed, quotas_set, mode_changed;
+	unsigned int settings_changed;	/* visibility, default-max-segments */
 };
 
 /*
- * Make the kernel's default mode, rule set and per-uid quotas exactly
- * CFG's. Rules and quotas already in force are kept (their ids and hit
- * counters survive); the others are added or removed in an order that
- * never makes the policy more permissive than both the old and the new
- * one: new deny rules, then strict mode, then stale allow rules removed,
- * new allow rules, stale deny rules removed, compat mode last.
+ * Make the kernel's settings (mode, visibility, default-max-segments),
+ * rule set and per-uid quotas exactly CFG's. Rules and quotas already in
+ * force are kept (their ids and hit counters survive); the others are
+ * added or removed in an order that never makes the policy more
+ * permissive than both the old and the new one: new deny rules, then the
+ * settings that tighten (strict, visibility own, a lower segment limit),
+ * stale allow rules removed, new allow rules, stale deny rules removed,
+ * the settings that widen last.
  * Returns 0, or -errno with "what failed: why" in ERR (the kernel's own
  * message when it gave one); the kernel then holds a mix of both.
  */

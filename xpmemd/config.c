@@ -11,7 +11,8 @@
  *
  * [Policy], [Jobs] and [Events] may appear in several files; the last value
  * wins. Each [Rule] section is one rule. [Quota] sections are keyed by
- * User=; the last one for a uid wins, and an all-zero one removes it.
+ * User=; the last one for a uid wins, and one that limits nothing (no
+ * MaxSegments=, no other limit above 0) removes it.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -271,8 +272,8 @@ static int parse_events(struct parser *p, const char *v, uint32_t *out)
 /* ---- keys ------------------------------------------------------------ */
 
 enum key {
-	K_DEFAULTMODE, K_ACTION, K_USER, K_GROUP, K_PEERUSER, K_SAMEJOB,
-	K_MAXSEG, K_MAXBYTES, K_MAXPAGES, K_CGROUPROOT, K_LOG,
+	K_DEFAULTMODE, K_VISIBILITY, K_DEFAULTMAXSEG, K_ACTION, K_USER, K_GROUP,
+	K_PEERUSER, K_SAMEJOB, K_MAXSEG, K_MAXBYTES, K_MAXPAGES, K_CGROUPROOT, K_LOG,
 };
 
 static const struct {
@@ -280,6 +281,8 @@ static const struct {
 	const char *name;
 } keys[] = {
 	[K_DEFAULTMODE] = { S_POLICY, "DefaultMode" },
+	[K_VISIBILITY] = { S_POLICY, "Visibility" },
+	[K_DEFAULTMAXSEG] = { S_POLICY, "DefaultMaxSegments" },
 	[K_ACTION] = { S_RULE, "Action" },
 	[K_USER] = { S_RULE, "User" },		/* and S_QUOTA, see find_key */
 	[K_GROUP] = { S_RULE, "Group" },
@@ -305,15 +308,34 @@ static int find_key(enum section sec, const char *name)
 	return -1;
 }
 
+/* A segment count of KEY= into *OUT; "infinity" (and 0) is unlimited. */
+static int parse_segments(struct parser *p, const char *key, const char *v, uint32_t *out)
+{
+	uint64_t n;
+	int ret = xpmem_parse_count(v, UINT32_MAX, &n);
+
+	if (ret)
+		complain(p, "invalid %s= value \"%s\" (%s)", key, v,
+			 ret == -ERANGE ? "more than 4294967295" : "expected a number or infinity");
+	else
+		*out = (uint32_t)n;
+	return ret;
+}
+
 static void set_key(struct parser *p, int k, const char *v)
 {
 	struct xpmem_config *cfg = p->cfg;
-	uint64_t n;
 	int ret;
 
 	switch (k) {
 	case K_DEFAULTMODE:
 		parse_enum(p, "DefaultMode", v, "compat", "strict", &cfg->mode);
+		break;
+	case K_VISIBILITY:
+		parse_enum(p, "Visibility", v, "own", "all", &cfg->visibility);
+		break;
+	case K_DEFAULTMAXSEG:
+		parse_segments(p, "DefaultMaxSegments", v, &cfg->default_max_segments);
 		break;
 	case K_ACTION:
 		parse_enum(p, "Action", v, "allow", "deny", &p->rule.action);
@@ -337,13 +359,8 @@ static void set_key(struct parser *p, int k, const char *v)
 			complain(p, "invalid SameJob= value \"%s\" (expected yes or no)", v);
 		break;
 	case K_MAXSEG:
-		ret = xpmem_parse_count(v, UINT32_MAX, &n);
-		if (ret)
-			complain(p, "invalid MaxSegments= value \"%s\" (%s)", v,
-				 ret == -ERANGE ? "more than 4294967295" :
-				 "expected a number or infinity");
-		else
-			p->quota.max_segments = (uint32_t)n;
+		if (!parse_segments(p, "MaxSegments", v, &p->quota.max_segments))
+			p->quota.has_max_segments = true;
 		break;
 	case K_MAXBYTES:
 		ret = xpmem_parse_size(v, &p->quota.max_attached_bytes);
@@ -384,7 +401,7 @@ static int push_rule(struct parser *p)
 	return 0;
 }
 
-/* The last [Quota] of a uid wins; an all-zero one just removes the uid. */
+/* The last [Quota] of a uid wins; one that limits nothing just removes the uid. */
 static int push_quota(struct parser *p)
 {
 	struct xpmem_config *cfg = p->cfg;
@@ -397,7 +414,7 @@ static int push_quota(struct parser *p)
 	if (i < cfg->nquotas)
 		memmove(&cfg->quotas[i], &cfg->quotas[i + 1],
 			(--cfg->nquotas - i) * sizeof(*q));
-	if (!q->max_segments && !q->max_attached_bytes && !q->max_mapped_pages)
+	if (!q->has_max_segments && !q->max_attached_bytes && !q->max_mapped_pages)
 		return 0;
 	grown = realloc(cfg->quotas, (cfg->nquotas + 1) * sizeof(*grown));
 	if (!grown)
@@ -641,6 +658,8 @@ int xpmem_config_load(struct xpmem_config *cfg, const char *dir, FILE *errlog)
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->mode = XPMEM_MODE_COMPAT;
+	cfg->visibility = XPMEM_VISIBILITY_OWN;
+	cfg->default_max_segments = XPMEM_DEFAULT_MAX_SEGMENTS;
 	cfg->log_events = XPMEM_LOG_ALL;
 	strcpy(cfg->cgroup_root, XPMEM_CGROUP_ROOT);
 

@@ -27,9 +27,13 @@ struct xpmem_cfg_rule {
 	unsigned int file, line;	/* where: files[file], line of [Rule] */
 };
 
-/* The last [Quota] section of one uid (all-zero ones are dropped). */
+/*
+ * The last [Quota] section of one uid (empty ones are dropped). Without
+ * MaxSegments= the uid follows DefaultMaxSegments=; 0 is unlimited.
+ */
 struct xpmem_cfg_quota {
 	uint32_t uid;
+	bool has_max_segments;
 	uint32_t max_segments;
 	uint64_t max_attached_bytes;
 	uint64_t max_mapped_pages;
@@ -38,6 +42,8 @@ struct xpmem_cfg_quota {
 
 struct xpmem_config {
 	uint32_t mode;			/* XPMEM_MODE_* */
+	uint32_t visibility;		/* XPMEM_VISIBILITY_* */
+	uint32_t default_max_segments;	/* 0: unlimited */
 	struct xpmem_cfg_rule *rules;
 	size_t nrules;
 	struct xpmem_cfg_quota *quotas;

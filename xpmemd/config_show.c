@@ -41,6 +41,15 @@ static void show_size(uint64_t v, FILE *f)
 		fprintf(f, "%" PRIu64 "%c\n", v, units[u]);
 }
 
+/* A segment limit: 0 is infinity. */
+static void show_segments(uint32_t v, FILE *f)
+{
+	if (v)
+		fprintf(f, "%" PRIu32 "\n", v);
+	else
+		fputs("infinity\n", f);
+}
+
 static void show_events(uint32_t mask, FILE *f)
 {
 	const char *sep = "";
@@ -70,8 +79,11 @@ void xpmem_config_show(const struct xpmem_config *cfg, FILE *f)
 	fputs("# the effective configuration, read from:\n", f);
 	for (unsigned int i = 0; i < cfg->nfiles; i++)
 		fprintf(f, "#   %s\n", cfg->files[i]);
-	fprintf(f, "\n[Policy]\nDefaultMode=%s\n\n[Jobs]\nCgroupRoot=%s\n\n[Events]\n",
-		cfg->mode == XPMEM_MODE_STRICT ? "strict" : "compat", cfg->cgroup_root);
+	fprintf(f, "\n[Policy]\nDefaultMode=%s\nVisibility=%s\nDefaultMaxSegments=",
+		cfg->mode == XPMEM_MODE_STRICT ? "strict" : "compat",
+		cfg->visibility == XPMEM_VISIBILITY_ALL ? "all" : "own");
+	show_segments(cfg->default_max_segments, f);
+	fprintf(f, "\n[Jobs]\nCgroupRoot=%s\n\n[Events]\n", cfg->cgroup_root);
 	show_events(cfg->log_events, f);
 	for (size_t i = 0; i < cfg->nrules; i++) {
 		const struct xpmem_cfg_rule *r = &cfg->rules[i];
@@ -93,8 +105,10 @@ void xpmem_config_show(const struct xpmem_config *cfg, FILE *f)
 
 		fprintf(f, "\n# %s\n[Quota]\nUser=%" PRIu32 "\n",
 			xpmem_config_where(cfg, q->file, q->line, where, sizeof(where)), q->uid);
-		if (q->max_segments)
-			fprintf(f, "MaxSegments=%" PRIu32 "\n", q->max_segments);
+		if (q->has_max_segments) {
+			fputs("MaxSegments=", f);
+			show_segments(q->max_segments, f);
+		}
 		if (q->max_attached_bytes) {
 			fputs("MaxAttachedBytes=", f);
 			show_size(q->max_attached_bytes, f);

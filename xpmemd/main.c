@@ -120,12 +120,22 @@ static void disconnect(struct daemon *d)
 	d->family = 0;
 }
 
+/*
+ * Without events the policy is still applied; only the journal entries
+ * and the kernel-to-files job sync (then done on every recheck) are lost.
+ */
 static void subscribe(struct daemon *d)
 {
 	struct xpmem_ctl_error err;
 	int ret;
 
 	d->events = xpmem_ctl_events_open(&err);
+	if (!d->events && err.err == -EOPNOTSUPP) {
+		xpmem_log(LOG_WARNING, NULL, "running without events: %s; no event reaches "
+			  "the journal, and jobs registered by others are mirrored into the "
+			  "job files every %llu s", err.msg, RECHECK_USEC / 1000000);
+		return;
+	}
 	if (!d->events) {
 		xpmem_log(LOG_ERR, NULL, "cannot subscribe to the xpmem events: %s",
 			  err.msg[0] ? err.msg : strerror(-err.err));
@@ -146,10 +156,11 @@ static void log_applied(struct daemon *d, const struct xpmem_apply_stats *st, co
 
 	xpmem_config_summary(&d->cfg, sum, sizeof(sum));
 	xpmem_log(LOG_INFO, XPMEM_MSGID_APPLIED,
-		  "%s: policy in force: %s (%u rule%s added, %u removed, %u quota%s set%s)",
+		  "%s: policy in force: %s (%u rule%s added, %u removed, %u quota%s set%s%s)",
 		  why, sum, st->rules_added, st->rules_added == 1 ? "" : "s", st->rules_removed,
 		  st->quotas_set, st->quotas_set == 1 ? "" : "s",
-		  st->mode_changed ? ", mode changed" : "");
+		  st->mode_changed ? ", mode changed" : "",
+		  st->settings_changed ? ", visibility or segment limit changed" : "");
 }
 
 /* Open, subscribe, push the policy, then the jobs. 0 or -errno (logged). */
@@ -227,8 +238,13 @@ static int on_watch(sd_event_source *s, int fd, uint32_t revents, void *arg)
 
 static int on_recheck(sd_event_source *s, uint64_t usec, void *arg)
 {
+	static const struct xpmem_ctl_event resync = { .type = XPMEM_CTL_EVENT_LOST };
+	struct daemon *d = arg;
+
 	(void)usec;
-	check_family(arg, false);
+	check_family(d, false);
+	if (d->ctl && !d->events)
+		xpmem_jobs_event(d->jobs, &resync);	/* no events to tell us */
 	sd_event_source_set_time_relative(s, RECHECK_USEC);
 	return 0;
 }

@@ -10,9 +10,24 @@
  * enforces when a process asks for access (XPMEM_CMD_GET).
  *
  * Reading: get-segments, get-permits and get-attachments dump one object
- * per message; unprivileged callers see only the objects of their own uid.
- * get-stats (do) returns the global counters; its dump adds one message per
- * uid and per registered job.
+ * per message; get-stats (do) returns the global counters, its dump adds
+ * one message per uid and per registered job.
+ *
+ * Who may read what. The reader is the process that opened the netlink
+ * socket: its effective uid, taken from the socket's credentials (a dump
+ * keeps that identity when another process continues it, e.g. after the
+ * socket was passed with SCM_RIGHTS). A reader with CAP_NET_ADMIN (both
+ * the opener and the process asking) sees everything; so does everybody
+ * when the site sets visibility "all" (set-policy). Otherwise:
+ *   - public: get-policy, and get-stats' global counters (do, and the
+ *     global message of the dump);
+ *   - own objects only: get-segments (the exporter's uid), get-permits
+ *     and get-attachments (the attacher's uid), the per-uid messages of
+ *     get-stats (the reader's uid), its per-job messages and get-jobs
+ *     (jobs registered for the reader's uid), get-quotas (the reader's
+ *     uid);
+ *   - refused with EPERM: get-rules.
+ * Visibility never changes who may write or listen to events.
  *
  * Policy: every change needs CAP_NET_ADMIN. GET is checked against the
  * segment's mode bits first (as in the XPMEM lineage), then against the
@@ -32,14 +47,22 @@
  * touch).
  *
  * Quotas: per uid (set-quota) and per job (add-job); zero, or an absent
- * limit attribute, means unlimited. Each request sets all three limits.
- * A MAKE, ATTACH or fault that would exceed one fails with EDQUOT (a fault
- * raises SIGBUS) and emits a quota event.
+ * limit attribute, means unlimited, except a uid's max-segments: when a
+ * set-quota leaves it out, the site's default-max-segments applies to that
+ * uid (4096 unless set-policy changed it; 0 there is unlimited). Every
+ * segment is one more callback on each invalidation of its exporter's
+ * address space, so without a bound one user could make every munmap,
+ * reclaim or migration in a process cost 10^5 callbacks. Each request sets
+ * all three limits. A MAKE, ATTACH or fault that would exceed one fails
+ * with EDQUOT (a fault raises SIGBUS) and emits a quota event.
  *
  * Events: the admin-only multicast group "events" carries one "event"
  * notification per segment made or removed, access denied, quota
- * exceeded, policy changed, job added or removed. Events are lossy under
- * pressure; a listener that sees ENOBUFS should dump again.
+ * exceeded, policy changed, job added or removed. A kernel that cannot
+ * restrict a multicast group to CAP_NET_ADMIN (no GENL_MCAST_CAP_NET_ADMIN)
+ * gets no "events" group at all: any user could join it and watch the
+ * others. Events are lossy under pressure; a listener that sees ENOBUFS
+ * should dump again.
  *
  * Errors come with an extended ACK message naming the offending value.
  *
@@ -47,7 +70,8 @@
  * -----------------------------
  *
  * XPMEM_NL_CMD_GET_SEGMENTS: dump
- *   Dump the live segments.
+ *   Dump the live segments (others' only with CAP_NET_ADMIN or visibility
+ *   all).
  *   reply:
  *     XPMEM_A_SEGMENT_SEGID: u64
  *     XPMEM_A_SEGMENT_PID: u32
@@ -63,7 +87,8 @@
  *     XPMEM_A_SEGMENT_JOB_ID: u64
  *
  * XPMEM_NL_CMD_GET_PERMITS: dump
- *   Dump the live access permits.
+ *   Dump the live access permits (others' only with CAP_NET_ADMIN or
+ *   visibility all).
  *   reply:
  *     XPMEM_A_ATTACHMENT_APID: u64
  *     XPMEM_A_ATTACHMENT_SEGID: u64
@@ -73,7 +98,8 @@
  *     XPMEM_A_ATTACHMENT_ATTACHMENTS: u32
  *
  * XPMEM_NL_CMD_GET_ATTACHMENTS: dump
- *   Dump the live attachments.
+ *   Dump the live attachments (others' only with CAP_NET_ADMIN or visibility
+ *   all).
  *   reply:
  *     XPMEM_A_ATTACHMENT_APID: u64
  *     XPMEM_A_ATTACHMENT_SEGID: u64
@@ -85,7 +111,8 @@
  *     XPMEM_A_ATTACHMENT_MAPPED_PAGES: u64
  *
  * XPMEM_NL_CMD_GET_STATS: do/dump
- *   Global counters (do); per uid and per job as well (dump).
+ *   Global counters (do); per uid and per job as well (dump), the reader's
+ *   own unless CAP_NET_ADMIN or visibility all.
  *   reply:
  *     XPMEM_A_STATS_SCOPE: u32, enum xpmem_scope
  *     XPMEM_A_STATS_UID: u32
@@ -102,22 +129,28 @@
  *     XPMEM_A_STATS_PAGES_UNMAPPED_TOTAL: u64
  *
  * XPMEM_NL_CMD_GET_POLICY: do
- *   The default mode and how many rules and jobs there are.
+ *   The settings and how many rules and jobs there are (public).
  *   reply:
  *     XPMEM_A_POLICY_MODE: u32, enum xpmem_mode
+ *     XPMEM_A_POLICY_VISIBILITY: u32, enum xpmem_visibility
+ *     XPMEM_A_POLICY_DEFAULT_MAX_SEGMENTS: u32
  *     XPMEM_A_POLICY_RULES: u32
  *     XPMEM_A_POLICY_JOBS: u32
  *
  * XPMEM_NL_CMD_SET_POLICY: do (CAP_NET_ADMIN)
- *   Set the default mode.
+ *   Change the settings given (at least one); the others stay.
  *   request:
  *     XPMEM_A_POLICY_MODE: u32, enum xpmem_mode
+ *     XPMEM_A_POLICY_VISIBILITY: u32, enum xpmem_visibility
+ *     XPMEM_A_POLICY_DEFAULT_MAX_SEGMENTS: u32
  *
  * XPMEM_NL_CMD_RESET_POLICY: do (CAP_NET_ADMIN)
- *   Back to compat mode with no rules and no uid quotas; jobs stay.
+ *   Back to compat mode, visibility own, default-max-segments 4096, no rules
+ *   and no uid quotas; jobs stay.
  *
  * XPMEM_NL_CMD_GET_RULES: dump
- *   Dump the rules in the order they are evaluated.
+ *   Dump the rules in the order they are evaluated (by id); EPERM without
+ *   CAP_NET_ADMIN unless visibility is all.
  *   reply:
  *     XPMEM_A_RULE_ID: u32
  *     XPMEM_A_RULE_ACTION: u32, enum xpmem_action
@@ -144,7 +177,8 @@
  *     XPMEM_A_RULE_ID: u32
  *
  * XPMEM_NL_CMD_GET_JOBS: dump
- *   Dump the registered jobs with their usage.
+ *   Dump the registered jobs with their usage (others' only with
+ *   CAP_NET_ADMIN or visibility all).
  *   reply:
  *     XPMEM_A_JOB_ID: u64
  *     XPMEM_A_JOB_UID: u32
@@ -172,7 +206,8 @@
  *     XPMEM_A_JOB_ID: u64
  *
  * XPMEM_NL_CMD_GET_QUOTAS: dump
- *   Dump the per-uid quotas.
+ *   Dump the per-uid quotas (others' only with CAP_NET_ADMIN or visibility
+ *   all).
  *   reply:
  *     XPMEM_A_QUOTA_UID: u32
  *     XPMEM_A_QUOTA_MAX_SEGMENTS: u32
@@ -180,7 +215,8 @@
  *     XPMEM_A_QUOTA_MAX_MAPPED_PAGES: u64
  *
  * XPMEM_NL_CMD_SET_QUOTA: do (CAP_NET_ADMIN)
- *   Set a uid's quotas; all zero removes them.
+ *   Set a uid's quotas; none given removes them (max-segments then follows
+ *   default-max-segments).
  *   request:
  *     XPMEM_A_QUOTA_UID: u32
  *     XPMEM_A_QUOTA_MAX_SEGMENTS: u32
@@ -218,6 +254,9 @@
 #define XPMEM_GENL_VERSION	1
 #define XPMEM_MCGRP_EVENTS	"events"
 
+/* The default-max-segments a loaded module and reset-policy start from. */
+#define XPMEM_DEFAULT_MAX_SEGMENTS	4096
+
 /* Default mode of the site policy. */
 enum xpmem_mode {
 	XPMEM_MODE_COMPAT = 0,	/* Mode bits only, as the XPMEM lineage. */
@@ -248,6 +287,12 @@ enum xpmem_quota {
 	XPMEM_QUOTA_SEGMENTS = 1,
 	XPMEM_QUOTA_ATTACHED_BYTES = 2,
 	XPMEM_QUOTA_MAPPED_PAGES = 3,
+};
+
+/* Who may read the objects of other users. */
+enum xpmem_visibility {
+	XPMEM_VISIBILITY_OWN = 0,	/* Only CAP_NET_ADMIN sees other users' objects. */
+	XPMEM_VISIBILITY_ALL = 1,	/* All may read all; writing still needs CAP_NET_ADMIN. */
 };
 
 /* Kind of an event notification. */
@@ -322,12 +367,14 @@ enum xpmem_attr_stats {
 
 #define XPMEM_A_STATS_MAX (__XPMEM_A_STATS_MAX - 1)
 
-/* The default mode of the site policy. */
+/* The settings of the site policy. */
 enum xpmem_attr_policy {
 	XPMEM_A_POLICY_UNSPEC,
 	XPMEM_A_POLICY_MODE,
 	XPMEM_A_POLICY_RULES,
 	XPMEM_A_POLICY_JOBS,
+	XPMEM_A_POLICY_VISIBILITY,
+	XPMEM_A_POLICY_DEFAULT_MAX_SEGMENTS,
 	__XPMEM_A_POLICY_MAX,
 };
 

@@ -8,8 +8,10 @@
 #
 # Every control-plane operation and its errors: listings, counters, the
 # policy in compat and strict mode across two uids, rules, jobs matched by
-# cgroup, quotas (EDQUOT), revocation (SIGBUS in the attacher), events,
-# what unprivileged users may not do, and the kernel's extended-ACK text.
+# cgroup, quotas (EDQUOT) and the default segment limit, revocation
+# (SIGBUS in the attacher), events, what unprivileged users may not do or
+# see (and what visibility all shows them), and the kernel's
+# extended-ACK text.
 #
 # Other users run through setpriv (uids 1000 and 1001 need no passwd
 # entry); the exporter is examples/producer, the reader examples/consumer,
@@ -173,6 +175,13 @@ json() {
 }
 
 cgroup_id() { stat -c %i "$1"; }
+
+# as_user UID CMD...: run CMD as another user
+as_user() {
+	local uid=$1
+	shift
+	setpriv --reuid="$uid" --regid="$uid" --clear-groups "$@"
+}
 
 @test "status shows the module version and compat mode" {
 	run -0 "$X" status
@@ -484,6 +493,8 @@ cgroup_id() { stat -c %i "$1"; }
 			fail "'$cmd' as uid $U1 said: $stderr"
 	done <<-EOF
 		policy set strict
+		policy set visibility all
+		policy set default-max-segments 0
 		policy reset
 		rule add allow uid $U1
 		rule del 1
@@ -494,6 +505,102 @@ cgroup_id() { stat -c %i "$1"; }
 	EOF
 	run -0 "$X" -j policy
 	assert_equal "$(json 'd["mode"]' <<<"$output")" compat
+}
+
+@test "policy shows the visibility and the default segment limit" {
+	run -0 "$X" policy
+	assert_line --regexp '^mode: +compat$'
+	assert_line --regexp '^visibility: +own$'
+	assert_line --regexp '^default max-segments: +4096$'
+	run -0 "$X" -j policy
+	assert_equal "$(json 'd["visibility"], d["default_max_segments"]' <<<"$output")" \
+		"('own', 4096)"
+}
+
+@test "policy set changes only the settings given and reset restores them all" {
+	"$X" policy set strict
+	"$X" policy set visibility all default-max-segments unlimited
+	run -0 "$X" -j policy
+	assert_equal "$(json 'd["mode"], d["visibility"], d["default_max_segments"]' \
+		<<<"$output")" "('strict', 'all', 0)"
+	"$X" policy reset
+	run -0 "$X" -j policy
+	assert_equal "$(json 'd["mode"], d["visibility"], d["default_max_segments"]' \
+		<<<"$output")" "('compat', 'own', 4096)"
+}
+
+@test "unprivileged users read the status and the policy" {
+	run -0 as_user "$U1" "$X" status
+	assert_line --regexp '^policy: +compat, 0 rules, 0 jobs$'
+	run -0 as_user "$U1" "$X" -j policy
+	assert_equal "$(json 'd["visibility"]' <<<"$output")" own
+}
+
+@test "unprivileged users see only their own attachments, jobs, quotas and counters" {
+	producer p1 "$U1" 0644
+	producer p2 "$U2" 0644
+	attacher a1 "$U1" "${SEGID[p2]}"
+	attacher a2 "$U2" "${SEGID[p1]}"
+	"$X" job add 42 uid "$U1" cgroup "$CGREL/job"
+	"$X" job add 43 uid "$U2" cgroup "$CGREL/other"
+	"$X" quota set "$U1" max-segments 10
+	"$X" quota set "$U2" max-segments 20
+	run -0 as_user "$U1" "$X" -j attachments
+	assert_equal "$(json 'sorted(set(a["uid"] for a in d))' <<<"$output")" "[$U1]"
+	run -0 as_user "$U1" "$X" -j job list
+	assert_equal "$(json '[j["id"] for j in d]' <<<"$output")" "[42]"
+	run -0 as_user "$U1" "$X" -j quota list
+	assert_equal "$(json '[q["uid"] for q in d]' <<<"$output")" "[$U1]"
+	run -0 as_user "$U1" "$X" -j stats all
+	assert_equal "$(json '[s["uid"] for s in d if s["scope"] == "uid"]' <<<"$output")" "[$U1]"
+	assert_equal "$(json '[s["job_id"] for s in d if s["scope"] == "job"]' <<<"$output")" "[42]"
+	run -0 "$X" -j job list
+	assert_equal "$(json 'sorted(j["id"] for j in d)' <<<"$output")" "[42, 43]"
+}
+
+@test "visibility all lets another user list every segment" {
+	producer p1 "$U1" 0600
+	producer p2 "$U2" 0600
+	run -0 as_user "$U2" "$X" -j segments
+	refute_output --partial "${SEGID[p1]}"
+	"$X" policy set visibility all
+	run -0 as_user "$U2" "$X" -j segments
+	assert_output --partial "${SEGID[p1]}"
+	assert_output --partial "${SEGID[p2]}"
+}
+
+@test "unprivileged users may not list the rules unless visibility is all" {
+	"$X" rule add deny uid 4242
+	run -1 --separate-stderr as_user "$U1" "$X" rule list
+	assert_equal "${stderr_lines[0]}" "xpmemctl: cannot list the rules: Operation not permitted"
+	assert_regex "${stderr_lines[1]}" '^xpmemctl: kernel says: .*CAP_NET_ADMIN'
+	"$X" policy set visibility all
+	run -0 as_user "$U1" "$X" -j rule list
+	assert_equal "$(json '[r["uid"] for r in d]' <<<"$output")" "[4242]"
+}
+
+@test "default-max-segments refuses the next make with EDQUOT, a quota of 0 lifts it" {
+	local rc=0
+	"$X" policy set default-max-segments 1
+	producer p1 "$U1" 0600
+	start p2 "$U1" - "$REPO/examples/producer" 0600
+	finish p2 || rc=$?
+	assert_equal "$rc" 1
+	run cat "$T/p2.err"
+	assert_output --partial "Disk quota exceeded"
+	"$X" quota set "$U1" max-segments 0
+	producer p3 "$U1" 0600
+}
+
+@test "quota list says default for a uid without max-segments of its own" {
+	"$X" quota set "$U1" max-attached-bytes 1M
+	"$X" quota set "$U2" max-segments 0
+	run -0 "$X" quota list
+	assert_line --regexp "^ *$U1 +default +1.0M +-$"
+	assert_line --regexp "^ *$U2 +- +- +-$"
+	run -0 "$X" -j quota list
+	assert_equal "$(json "[(q['uid'], q['max_segments']) for q in d]" <<<"$output")" \
+		"[($U1, None), ($U2, 0)]"
 }
 
 @test "unprivileged users may not listen to events" {

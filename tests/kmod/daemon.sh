@@ -7,9 +7,10 @@
 #
 # Installs the built xpmemd, xpmemctl, unit, tmpfiles entry and module into
 # the guest's (throw-away) root, then checks: the unit starts and reports
-# ready with a status line, the kernel holds the configured policy, reload
-# applies a good configuration and keeps the policy on a bad one, a
-# denied cross-user attach lands in `journalctl XPMEM_EVENT=denied`, a
+# ready with a status line, the kernel holds the configured policy (mode,
+# visibility, segment limit, rules, quotas), reload applies a good
+# configuration and keeps the policy on a bad one, a denied cross-user
+# attach lands in `journalctl XPMEM_EVENT=denied`, a
 # SameJob rule lets a job's ranks share, kill -9 brings the daemon and
 # the policy back, rmmod + insmod brings policy and jobs back within 1 s,
 # jobs survive a daemon restart plus module reload, the Slurm prolog and
@@ -71,7 +72,8 @@ journal_us() {
 write_conf() {
 	case $1 in
 	strict)
-		printf '%s\n' "[Policy]" "DefaultMode=strict" \
+		printf '%s\n' "[Policy]" "DefaultMode=strict" "Visibility=all" \
+			"DefaultMaxSegments=1000" \
 			"[Rule]" "Action=allow" "SameJob=yes" \
 			"[Rule]" "Action=deny" "User=1001" "PeerUser=1000" \
 			"[Quota]" "User=1000" "MaxSegments=100" \
@@ -128,7 +130,7 @@ kernel_has_the_config() {
 	local rules quotas
 	rules=$(xpmemctl -j rule list) quotas=$(xpmemctl -j quota list)
 	echo "$rules" "$quotas"
-	mode_is strict &&
+	mode_is strict && policy | grep -q '"visibility":"all","default_max_segments":1000,' &&
 	grep -q '"action":"allow","uid":null,"gid":null,"peer_uid":null,"same_job":true' <<<"$rules" &&
 	grep -q '"action":"deny","uid":1001,"gid":null,"peer_uid":1000,"same_job":false' <<<"$rules" &&
 	[ "$(grep -o '"id"' <<<"$rules" | wc -l)" = 2 ] &&
@@ -145,7 +147,8 @@ good_reload() {
 		status_text
 		return 1
 	}
-	[ "$(xpmemctl -j quota list)" = "[]" ] && policy | grep -q '"rules":1'
+	[ "$(xpmemctl -j quota list)" = "[]" ] && policy | grep -q '"rules":1' &&
+	policy | grep -q '"visibility":"own","default_max_segments":4096,'
 }
 check reload_applies_a_good_config good_reload
 

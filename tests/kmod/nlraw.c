@@ -17,7 +17,7 @@
 #endif
 
 static int family_id = -1, events_id = -1;
-static uint32_t seq = 1;
+static uint32_t next_seq = 1;
 
 int nl_open(void)
 {
@@ -116,6 +116,11 @@ static void parse(const void *data, size_t len, struct nl_attrs *out)
 	}
 }
 
+/*
+ * The errno of an NLMSG_ERROR or of an NLMSG_DONE that ends a failed dump,
+ * and the extended ACK's TLVs: after the struct nlmsgerr (and the echoed
+ * request unless capped), or after the DONE's errno.
+ */
 static void parse_error(const struct nlmsghdr *h, struct nl_reply *r)
 {
 	const struct nlmsgerr *e = NLMSG_DATA(h);
@@ -125,7 +130,9 @@ static void parse_error(const struct nlmsghdr *h, struct nl_reply *r)
 	r->error = e->error;
 	if (!(h->nlmsg_flags & NLM_F_ACK_TLVS))
 		return;
-	if (!(h->nlmsg_flags & NLM_F_CAPPED))
+	if (h->nlmsg_type == NLMSG_DONE)
+		off = NLMSG_ALIGN(sizeof(int));
+	else if (!(h->nlmsg_flags & NLM_F_CAPPED))
 		off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
 	if (NLMSG_HDRLEN + off >= h->nlmsg_len)
 		return;
@@ -137,20 +144,36 @@ static void parse_error(const struct nlmsghdr *h, struct nl_reply *r)
 		r->miss_type = nla_u32(tlv.a[NLMSGERR_ATTR_MISS_TYPE]);
 }
 
+int nl_send(int fd, struct nl_msgbuf *m, int dump)
+{
+	struct nlmsghdr *h = (struct nlmsghdr *)m->buf;
+
+	h->nlmsg_len = m->len;
+	h->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (dump ? NLM_F_DUMP : 0);
+	h->nlmsg_seq = ++next_seq;
+	if (send(fd, m->buf, m->len, 0) < 0)
+		return -errno;
+	return (int)h->nlmsg_seq;
+}
+
 int nl_call(int fd, struct nl_msgbuf *m, int dump, nl_cb cb, void *arg,
 	    struct nl_reply *reply)
 {
-	struct nlmsghdr *h = (struct nlmsghdr *)m->buf;
+	int sent = nl_send(fd, m, dump);
+
+	memset(reply, 0, sizeof(*reply));
+	if (sent < 0)
+		return reply->error = sent;
+	return nl_collect(fd, (uint32_t)sent, cb, arg, reply);
+}
+
+int nl_collect(int fd, uint32_t want, nl_cb cb, void *arg, struct nl_reply *reply)
+{
 	static char rbuf[65536];
+	struct nlmsghdr *h;
 	int done = 0, stop = 0;
 
 	memset(reply, 0, sizeof(*reply));
-	h->nlmsg_len = m->len;
-	h->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (dump ? NLM_F_DUMP : 0);
-	h->nlmsg_seq = ++seq;
-	if (send(fd, m->buf, m->len, 0) < 0)
-		return reply->error = -errno;
-
 	while (!done) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		ssize_t n;
@@ -160,9 +183,10 @@ int nl_call(int fd, struct nl_msgbuf *m, int dump, nl_cb cb, void *arg,
 		n = recv(fd, rbuf, sizeof(rbuf), 0);
 		if (n < 0)
 			return reply->error = -errno;
+		reply->datagrams++;
 		for (h = (struct nlmsghdr *)rbuf; NLMSG_OK(h, (size_t)n);
 		     h = NLMSG_NEXT(h, n)) {
-			if (h->nlmsg_seq != seq)
+			if (h->nlmsg_seq != want)
 				continue;
 			if (h->nlmsg_flags & NLM_F_DUMP_INTR)
 				reply->interrupted = 1;

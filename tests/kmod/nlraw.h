@@ -23,6 +23,7 @@ struct nl_reply {
 	char extack[256];		/* NLMSGERR_ATTR_MSG, if any */
 	int miss_type;			/* NLMSGERR_ATTR_MISS_TYPE, or 0 */
 	int messages;			/* data messages received */
+	int datagrams;			/* recv() calls that returned some */
 	int interrupted;		/* a dump saw NLM_F_DUMP_INTR */
 };
 
@@ -46,6 +47,11 @@ void nl_put_flag(struct nl_msgbuf *m, int type);
 /* send as a request (dump != 0: a dump) and collect every reply */
 int nl_call(int fd, struct nl_msgbuf *m, int dump, nl_cb cb, void *arg,
 	    struct nl_reply *reply);
+
+/* the two halves: send (returns its sequence number, or -errno) ... */
+int nl_send(int fd, struct nl_msgbuf *m, int dump);
+/* ... and collect the replies to @want, in whichever process holds @fd */
+int nl_collect(int fd, uint32_t want, nl_cb cb, void *arg, struct nl_reply *reply);
 
 /* one-shot: open, call, close; returns reply->error */
 int nl_do(struct nl_msgbuf *m, struct nl_reply *reply);

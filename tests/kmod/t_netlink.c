@@ -2,18 +2,17 @@
 /*
  * t_netlink.c - the "xpmem" generic netlink family, spoken raw (nlraw.c):
  * dumps, extended ACKs, privilege checks, the site policy at GET across
- * uids and jobs, quotas, revocation and events.
+ * uids and jobs, quotas, revocation and events. Who may read what is
+ * t_visibility.c's; the default segment limit is t_limits.c's.
  *
  * Policy is global: every test starts from reset-policy and leaves no job.
  */
 #define TEST_ORDER 80
 
-#include <fcntl.h>
 #include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -21,72 +20,14 @@
 #include <xpmem.h>
 
 #include "harness.h"
-#include "nlraw.h"
+#include "nlpolicy.h"
 #include "xp.h"
 
 #define EXPORTER_UID	1000
 #define ACCESSOR_UID	1001
-#define NO_ID		(-1)
 
 static struct nl_msgbuf m;
 static struct nl_reply r;
-
-/* the cgroup2 mount: the first listed, else mounted on /sys/fs/cgroup */
-static const char *cgroup_root(void)
-{
-	static char root[256];
-	char line[1024], mnt[256], fstype[64];
-	FILE *f;
-
-	if (root[0])
-		return root;
-	f = fopen("/proc/self/mountinfo", "r");
-	while (f && fgets(line, sizeof(line), f)) {
-		char *dash = strstr(line, " - ");
-
-		if (dash && sscanf(dash, " - %63s", fstype) == 1 &&
-		    !strcmp(fstype, "cgroup2") &&
-		    sscanf(line, "%*s %*s %*s %*s %255s", mnt) == 1) {
-			strcpy(root, mnt);
-			break;
-		}
-	}
-	if (f)
-		fclose(f);
-	if (!root[0]) {
-		if (mount("none", "/sys/fs/cgroup", "cgroup2", 0, NULL))
-			SKIP("no cgroup2 mount and mounting one failed: %s",
-			     errname(errno));
-		strcpy(root, "/sys/fs/cgroup");
-	}
-	return root;
-}
-
-static void cgroup_dir(const char *name, char *out, size_t size)
-{
-	snprintf(out, size, "%s/%s", cgroup_root(), name);
-	if (mkdir(out, 0755) && errno != EEXIST)
-		FAIL("mkdir %s: %s", out, errname(errno));
-}
-
-static uint64_t cgroup_id_of(const char *path)
-{
-	struct stat st;
-
-	CHECK_SYS(stat(path, &st));
-	return st.st_ino;
-}
-
-static void join_cgroup(const char *path)
-{
-	char procs[512];
-	FILE *f;
-
-	snprintf(procs, sizeof(procs), "%s/cgroup.procs", path);
-	f = fopen(procs, "w");
-	if (!f || fprintf(f, "%d\n", getpid()) < 0 || fclose(f))
-		FAIL("joining %s: %s", path, errname(errno));
-}
 
 static int take_mode(const struct nl_attrs *a, void *arg)
 {
@@ -103,61 +44,6 @@ static int xpmem_policy_mode_now(void)
 	CHECK_EQ(nl_call(fd, &m, 0, take_mode, &mode, &r), 0);
 	close(fd);
 	return mode;
-}
-
-static void request_ok(void)
-{
-	if (nl_do(&m, &r))
-		FAIL("request failed: %s (%s)", errname(-r.error), r.extack);
-}
-
-static void reset_policy(void)
-{
-	if (nl_family() < 0)
-		SKIP("the xpmem genetlink family is not registered");
-	nl_start(&m, XPMEM_NL_CMD_RESET_POLICY);
-	request_ok();
-}
-
-static void set_mode(int mode)
-{
-	nl_start(&m, XPMEM_NL_CMD_SET_POLICY);
-	nl_put_u32(&m, XPMEM_A_POLICY_MODE, mode);
-	request_ok();
-}
-
-static void add_rule(int action, int uid, int peer_uid, bool same_job)
-{
-	nl_start(&m, XPMEM_NL_CMD_ADD_RULE);
-	nl_put_u32(&m, XPMEM_A_RULE_ACTION, action);
-	if (uid != NO_ID)
-		nl_put_u32(&m, XPMEM_A_RULE_UID, uid);
-	if (peer_uid != NO_ID)
-		nl_put_u32(&m, XPMEM_A_RULE_PEER_UID, peer_uid);
-	if (same_job)
-		nl_put_flag(&m, XPMEM_A_RULE_SAME_JOB);
-	request_ok();
-}
-
-static void set_quota(uid_t uid, uint32_t segs, uint64_t bytes, uint64_t pages)
-{
-	nl_start(&m, XPMEM_NL_CMD_SET_QUOTA);
-	nl_put_u32(&m, XPMEM_A_QUOTA_UID, uid);
-	nl_put_u32(&m, XPMEM_A_QUOTA_MAX_SEGMENTS, segs);
-	nl_put_u64(&m, XPMEM_A_QUOTA_MAX_ATTACHED_BYTES, bytes);
-	nl_put_u64(&m, XPMEM_A_QUOTA_MAX_MAPPED_PAGES, pages);
-	request_ok();
-}
-
-static int job_request(int cmd, uint64_t id, uid_t uid, uint64_t cgroup_id)
-{
-	nl_start(&m, cmd);
-	nl_put_u64(&m, XPMEM_A_JOB_ID, id);
-	if (cmd == XPMEM_NL_CMD_ADD_JOB) {
-		nl_put_u32(&m, XPMEM_A_JOB_UID, uid);
-		nl_put_u64(&m, XPMEM_A_JOB_CGROUP_ID, cgroup_id);
-	}
-	return nl_do(&m, &r);
 }
 
 /* an exporter process of @uid with a 4-page pattern buffer, mode @mode */
@@ -279,6 +165,7 @@ TEST_EX(dump_of_10000_segments_is_complete_and_consistent, T_HEAVY, 240)
 	int fd = nl_open();
 
 	reset_policy();
+	set_quota(0, 0, 0, 0);		/* root past default-max-segments */
 	s.ids = calloc(s.n, sizeof(*s.ids));
 	s.found = calloc(s.n, 1);
 	for (int i = 0; i < s.n; i++)
@@ -376,35 +263,6 @@ TEST(unprivileged_user_cannot_join_the_events_group)
 	WAIT_OK(pid);
 }
 
-TEST(unprivileged_dump_lists_only_own_segments)
-{
-	char *buf = mmap(NULL, PAGES(1), PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
-			 -1, 0);
-	pid_t pid;
-
-	require_world_usable_device();
-	reset_policy();
-	make_ok(buf, PAGES(1), 0600);		/* root's */
-	pid = fork_plain();
-	if (pid == 0) {
-		struct seen s = { 0 };
-		xpmem_segid_t id;
-		int fd;
-
-		drop_privileges(65534, 65534, NULL, 0);
-		id = make_ok(buf, PAGES(1), 0600);
-		s.ids = &id;
-		s.n = 1;
-		s.found = calloc(1, 1);
-		fd = nl_open();
-		nl_start(&m, XPMEM_NL_CMD_GET_SEGMENTS);
-		if (nl_call(fd, &m, 1, note_segment, &s, &r))
-			_exit(2);
-		_exit(s.ours == 1 && s.foreign_uid == 0 ? 0 : 1);
-	}
-	WAIT_OK(pid);
-}
-
 TEST(strict_mode_denies_a_cross_uid_get_the_mode_bits_allow)
 {
 	xpmem_segid_t segid;
@@ -471,14 +329,14 @@ TEST(same_job_rule_admits_two_processes_of_one_job_only)
 	mkdir(a, 0755);
 	mkdir(b, 0755);
 	CHECK_EQ(job_request(XPMEM_NL_CMD_ADD_JOB, 77, EXPORTER_UID,
-			     cgroup_id_of(job)), 0);
+			     cgroup_id_of(job), &r), 0);
 	set_mode(XPMEM_MODE_STRICT);
 	add_rule(XPMEM_ACTION_ALLOW, NO_ID, NO_ID, true);
 	pid = export_as(EXPORTER_UID, 0666, &ch, &segid, a);
 	CHECK_EQ(get_as(ACCESSOR_UID, segid, XPMEM_RDWR, b), 0);
 	CHECK_EQ(get_as(ACCESSOR_UID, segid, XPMEM_RDWR, other), EACCES);
 	stop_peer(&ch, pid);
-	CHECK_EQ(job_request(XPMEM_NL_CMD_DEL_JOB, 77, 0, 0), 0);
+	CHECK_EQ(job_request(XPMEM_NL_CMD_DEL_JOB, 77, 0, 0, &r), 0);
 	reset_policy();
 }
 
@@ -611,16 +469,17 @@ TEST(add_job_twice_and_del_job_of_an_absent_job_succeed)
 
 	reset_policy();
 	cgroup_dir("xpmem-job-5", job, sizeof(job));
-	CHECK_EQ(job_request(XPMEM_NL_CMD_ADD_JOB, 5, 0, cgroup_id_of(job)), 0);
-	CHECK_EQ(job_request(XPMEM_NL_CMD_ADD_JOB, 5, 0, cgroup_id_of(job)), 0);
-	CHECK_EQ(job_request(XPMEM_NL_CMD_DEL_JOB, 5, 0, 0), 0);
-	CHECK_EQ(job_request(XPMEM_NL_CMD_DEL_JOB, 5, 0, 0), 0);
+	CHECK_EQ(job_request(XPMEM_NL_CMD_ADD_JOB, 5, 0, cgroup_id_of(job), &r), 0);
+	CHECK_EQ(job_request(XPMEM_NL_CMD_ADD_JOB, 5, 0, cgroup_id_of(job), &r), 0);
+	CHECK_EQ(job_request(XPMEM_NL_CMD_DEL_JOB, 5, 0, 0, &r), 0);
+	CHECK_EQ(job_request(XPMEM_NL_CMD_DEL_JOB, 5, 0, 0, &r), 0);
 }
 
 TEST(add_job_with_an_unknown_cgroup_is_enoent_with_extack)
 {
 	reset_policy();
-	CHECK_EQ(job_request(XPMEM_NL_CMD_ADD_JOB, 6, 0, 0x7fffffffffULL), -ENOENT);
+	CHECK_EQ(job_request(XPMEM_NL_CMD_ADD_JOB, 6, 0, 0x7fffffffffULL, &r),
+		 -ENOENT);
 	CHECK(r.extack[0], "no extack message");
 }
 
@@ -636,11 +495,11 @@ TEST(del_job_revokes_the_segments_of_its_processes)
 	reset_policy();
 	cgroup_dir("xpmem-job-9", job, sizeof(job));
 	CHECK_EQ(job_request(XPMEM_NL_CMD_ADD_JOB, 9, EXPORTER_UID,
-			     cgroup_id_of(job)), 0);
+			     cgroup_id_of(job), &r), 0);
 	pid = export_as(EXPORTER_UID, 0644, &ch, &segid, job);
 	p = attach_ok(get_ok(segid, XPMEM_RDONLY), 0, PAGES(4));
 	CHECK_PATTERN(p, 0, PAGES(4), 7);
-	CHECK_EQ(job_request(XPMEM_NL_CMD_DEL_JOB, 9, 0, 0), 0);
+	CHECK_EQ(job_request(XPMEM_NL_CMD_DEL_JOB, 9, 0, 0, &r), 0);
 	CHECK_READ_SIGNALS(p + PAGES(1), SIGBUS);
 	stop_peer(&ch, pid);
 }

@@ -1,12 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * apply_test.c - host tests of xpmemd/apply.c against a fake kernel (the
- * xpmem_ctl_* calls it makes are defined here, with the kernel's rule
- * semantics), and of the job state files (xpmemd/jobstate.c).
- *
- * The fake kernel checks after every change that the policy in force is
- * never more permissive than both the old and the new policy, over a small
- * universe of accessors, groups, exporters and same-job pairs.
+ * apply_test.c - host tests of xpmemd/apply.c against a fake kernel
+ * (fake_kernel.c: the xpmem_ctl_* calls it makes, with the kernel's rule
+ * semantics and settings): the policy is made exact, in an order that is
+ * never wider than both the old and the new one, and jobs register.
  *
  * TAP lines "ok - name" / "not ok - name", "# ..." diagnostics; exit 1 if
  * any failed. tests/unit/config.sh builds and runs it, plain and sanitized.
@@ -27,244 +24,11 @@
 #include "apply.h"
 #include "config.h"
 #include "jobstate.h"
-#include "xpmem_control.h"
+#include "fake_kernel.h"
 #include "tap.h"
 
 static char tmpdir[] = "/tmp/xpmemd-apply-test.XXXXXX";
 
-
-/* ---- the fake kernel ---------------------------------------------------------- */
-
-struct xpmem_ctl {
-	uint32_t mode;
-	struct xpmem_ctl_rule rules[64];
-	int nrules;
-	uint32_t next_id;
-	struct xpmem_ctl_quota quotas[16];
-	int nquotas;
-	struct xpmem_ctl_job jobs[8];
-	int njobs;
-	int ops;			/* changes made */
-	int fail_at;			/* make change number N fail (1-based) */
-	char log[1024];			/* "D+ S A- A+ D- C Q" ... */
-	struct xpmem_ctl_error err;
-	/* the permissiveness check */
-	struct xpmem_ctl *before, *after;
-	bool widened;
-};
-
-static struct xpmem_ctl k;
-
-static const uint32_t uids[] = { 0, 1, 1000, 1001, 65534 };
-static const uint32_t gids[] = { 0, 100, 200 };
-
-static bool matches(const struct xpmem_ctl_rule *r, uint32_t uid, uint32_t gid,
-		    uint32_t peer, bool same_job)
-{
-	return (!XPMEM_CTL_HAS(r, XPMEM_A_RULE_UID) || r->uid == uid) &&
-	       (!XPMEM_CTL_HAS(r, XPMEM_A_RULE_GID) || r->gid == gid) &&
-	       (!XPMEM_CTL_HAS(r, XPMEM_A_RULE_PEER_UID) || r->peer_uid == peer) &&
-	       (!r->same_job || same_job);
-}
-
-/* The kernel's xpmem_policy_check(), for one accessor with one group. */
-static bool allows(const struct xpmem_ctl *s, uint32_t uid, uint32_t gid, uint32_t peer,
-		   bool same_job)
-{
-	for (int i = 0; i < s->nrules; i++)
-		if (s->rules[i].action == XPMEM_ACTION_DENY &&
-		    matches(&s->rules[i], uid, gid, peer, same_job))
-			return false;
-	if (uid == peer || s->mode == XPMEM_MODE_COMPAT)
-		return true;
-	for (int i = 0; i < s->nrules; i++)
-		if (s->rules[i].action == XPMEM_ACTION_ALLOW &&
-		    matches(&s->rules[i], uid, gid, peer, same_job))
-			return true;
-	return false;
-}
-
-static void check_not_wider(void)
-{
-	if (!k.before || !k.after)
-		return;
-	for (size_t a = 0; a < sizeof(uids) / sizeof(uids[0]); a++)
-		for (size_t g = 0; g < sizeof(gids) / sizeof(gids[0]); g++)
-			for (size_t p = 0; p < sizeof(uids) / sizeof(uids[0]); p++)
-				for (int j = 0; j < 2; j++)
-					if (allows(&k, uids[a], gids[g], uids[p], j) &&
-					    !allows(k.before, uids[a], gids[g], uids[p], j) &&
-					    !allows(k.after, uids[a], gids[g], uids[p], j))
-						k.widened = true;
-}
-
-/* Count one change; false if it is the one that must fail. */
-static bool change(const char *what)
-{
-	if (++k.ops == k.fail_at) {
-		k.err.err = -EINVAL;
-		snprintf(k.err.kmsg, sizeof(k.err.kmsg), "injected failure");
-		return false;
-	}
-	memset(&k.err, 0, sizeof(k.err));
-	strncat(k.log, what, sizeof(k.log) - strlen(k.log) - 1);
-	return true;
-}
-
-const struct xpmem_ctl_error *xpmem_ctl_last_error(const struct xpmem_ctl *ctl)
-{
-	return &ctl->err;
-}
-
-int xpmem_ctl_policy_get(struct xpmem_ctl *ctl, struct xpmem_ctl_policy *out)
-{
-	memset(out, 0, sizeof(*out));
-	out->mode = ctl->mode;
-	out->rules = (uint32_t)ctl->nrules;
-	out->jobs = (uint32_t)ctl->njobs;
-	return 0;
-}
-
-int xpmem_ctl_policy_set(struct xpmem_ctl *ctl, uint32_t mode)
-{
-	if (!change(mode == XPMEM_MODE_STRICT ? "S " : "C "))
-		return -EINVAL;
-	ctl->mode = mode;
-	check_not_wider();
-	return 0;
-}
-
-int xpmem_ctl_rules(struct xpmem_ctl *ctl, xpmem_ctl_rule_cb cb, void *arg)
-{
-	int ret;
-
-	for (int i = 0; i < ctl->nrules; i++)
-		if ((ret = cb(&ctl->rules[i], arg)))
-			return ret;
-	return 0;
-}
-
-int xpmem_ctl_rule_add(struct xpmem_ctl *ctl, const struct xpmem_ctl_rule *rule, uint32_t *id)
-{
-	struct xpmem_ctl_rule *r = &ctl->rules[ctl->nrules];
-
-	if (!change(rule->action == XPMEM_ACTION_DENY ? "D+ " : "A+ "))
-		return -EINVAL;
-	*r = *rule;
-	r->has &= 1u << XPMEM_A_RULE_UID | 1u << XPMEM_A_RULE_GID | 1u << XPMEM_A_RULE_PEER_UID;
-	r->has |= 1u << XPMEM_A_RULE_ID | 1u << XPMEM_A_RULE_ACTION;
-	r->id = ++ctl->next_id;
-	r->hits = 0;
-	ctl->nrules++;
-	if (id)
-		*id = r->id;
-	check_not_wider();
-	return 0;
-}
-
-int xpmem_ctl_rule_del(struct xpmem_ctl *ctl, uint32_t id)
-{
-	for (int i = 0; i < ctl->nrules; i++) {
-		if (ctl->rules[i].id != id)
-			continue;
-		if (!change(ctl->rules[i].action == XPMEM_ACTION_DENY ? "D- " : "A- "))
-			return -EINVAL;
-		memmove(&ctl->rules[i], &ctl->rules[i + 1],
-			(size_t)(ctl->nrules - i - 1) * sizeof(ctl->rules[0]));
-		ctl->nrules--;
-		check_not_wider();
-		return 0;
-	}
-	return -ENOENT;
-}
-
-int xpmem_ctl_quotas(struct xpmem_ctl *ctl, xpmem_ctl_quota_cb cb, void *arg)
-{
-	int ret;
-
-	for (int i = 0; i < ctl->nquotas; i++)
-		if ((ret = cb(&ctl->quotas[i], arg)))
-			return ret;
-	return 0;
-}
-
-int xpmem_ctl_quota_set(struct xpmem_ctl *ctl, const struct xpmem_ctl_quota *q)
-{
-	int i;
-
-	if (!change("Q "))
-		return -EINVAL;
-	for (i = 0; i < ctl->nquotas; i++)
-		if (ctl->quotas[i].uid == q->uid)
-			break;
-	if (i == ctl->nquotas)
-		ctl->nquotas++;
-	ctl->quotas[i] = *q;
-	return 0;
-}
-
-int xpmem_ctl_jobs(struct xpmem_ctl *ctl, xpmem_ctl_job_cb cb, void *arg)
-{
-	int ret;
-
-	for (int i = 0; i < ctl->njobs; i++)
-		if ((ret = cb(&ctl->jobs[i], arg)))
-			return ret;
-	return 0;
-}
-
-/* cgroup ids with this bit are gone (-ENOENT, as cgroup_get_from_id) */
-#define GONE	(1ULL << 62)
-
-int xpmem_ctl_job_add(struct xpmem_ctl *ctl, const struct xpmem_ctl_job *job)
-{
-	int i;
-
-	memset(&ctl->err, 0, sizeof(ctl->err));
-	if (job->cgroup_id & GONE) {
-		ctl->err.err = -ENOENT;
-		snprintf(ctl->err.kmsg, sizeof(ctl->err.kmsg), "no cgroup v2 directory with this id");
-		return -ENOENT;
-	}
-	for (i = 0; i < ctl->njobs; i++) {
-		if (ctl->jobs[i].id != job->id)
-			continue;
-		if (ctl->jobs[i].uid != job->uid || ctl->jobs[i].cgroup_id != job->cgroup_id) {
-			ctl->err.err = -EEXIST;
-			snprintf(ctl->err.kmsg, sizeof(ctl->err.kmsg),
-				 "job registered with another uid or cgroup");
-			return -EEXIST;
-		}
-		break;
-	}
-	if (i == ctl->njobs)
-		ctl->njobs++;
-	ctl->jobs[i] = *job;
-	return 0;
-}
-
-/* ---- helpers ----------------------------------------------------------------- */
-
-static void reset_kernel(void)
-{
-	memset(&k, 0, sizeof(k));
-	k.mode = XPMEM_MODE_COMPAT;
-}
-
-static void kernel_rule(uint32_t action, int uid, int peer, bool same_job)
-{
-	struct xpmem_ctl_rule r = { .action = action, .same_job = same_job };
-
-	if (uid >= 0) {
-		r.uid = (uint32_t)uid;
-		XPMEM_CTL_SET(&r, XPMEM_A_RULE_UID);
-	}
-	if (peer >= 0) {
-		r.peer_uid = (uint32_t)peer;
-		XPMEM_CTL_SET(&r, XPMEM_A_RULE_PEER_UID);
-	}
-	xpmem_ctl_rule_add(&k, &r, NULL);
-}
 
 /* A config from TEXT (in its own directory). */
 static int config(struct xpmem_config *cfg, const char *text)
@@ -444,8 +208,10 @@ static void swapping_rules_never_widens(void)
 
 static void the_widening_check_works(void)
 {
+	struct xpmem_ctl_policy compat = { .mode = XPMEM_MODE_COMPAT };
 	struct xpmem_ctl before, after;
 
+	XPMEM_CTL_SET(&compat, XPMEM_A_POLICY_MODE);
 	/* a naive "reset, then add" would open everything for a moment */
 	reset_kernel();
 	k.mode = XPMEM_MODE_STRICT;
@@ -454,9 +220,95 @@ static void the_widening_check_works(void)
 	k.before = &before;
 	k.after = &after;
 	xpmem_ctl_rule_del(&k, k.rules[0].id);
-	xpmem_ctl_policy_set(&k, XPMEM_MODE_COMPAT);
+	xpmem_ctl_policy_set(&k, &compat);
 	CHECK(k.widened);
 	k.before = k.after = NULL;
+}
+
+static void the_widening_check_covers_the_settings(void)
+{
+	struct xpmem_ctl_policy all = { .visibility = XPMEM_VISIBILITY_ALL };
+	struct xpmem_ctl_policy unlimited = { .default_max_segments = 0 };
+	struct xpmem_ctl before, after;
+
+	XPMEM_CTL_SET(&all, XPMEM_A_POLICY_VISIBILITY);
+	XPMEM_CTL_SET(&unlimited, XPMEM_A_POLICY_DEFAULT_MAX_SEGMENTS);
+	reset_kernel();
+	before = after = k;
+	k.before = &before;
+	k.after = &after;
+	xpmem_ctl_policy_set(&k, &all);
+	CHECK(k.widened);
+	reset_kernel();
+	k.before = &before;
+	k.after = &after;
+	xpmem_ctl_policy_set(&k, &unlimited);
+	CHECK(k.widened);
+	k.before = k.after = NULL;
+}
+
+/* apply CFG's TEXT and expect the change log LOG, never wider on the way */
+static void applies_as(const char *text, const char *log)
+{
+	struct xpmem_config cfg;
+	char err[512];
+
+	if (config(&cfg, text))
+		return;
+	CHECK(apply(&cfg, err, sizeof(err)) == 0);
+	CHECK(!strcmp(k.log, log));
+	if (strcmp(k.log, log))
+		printf("# log: \"%s\", want \"%s\"\n", k.log, log);
+	CHECK(!k.widened);
+	CHECK(k.mode == cfg.mode && k.visibility == cfg.visibility &&
+	      k.default_max_segments == cfg.default_max_segments);
+	xpmem_config_free(&cfg);
+}
+
+static void tightening_settings_come_before_the_rules_go(void)
+{
+	reset_kernel();
+	k.visibility = XPMEM_VISIBILITY_ALL;
+	k.default_max_segments = 0;
+	kernel_rule(XPMEM_ACTION_ALLOW, 6, -1, false);
+	applies_as("[Policy]\nDefaultMode=strict\nDefaultMaxSegments=100\n"
+		   "[Rule]\nAction=deny\nUser=5\n", "D+ S V- L- A- ");
+}
+
+static void widening_settings_come_after_the_rules(void)
+{
+	reset_kernel();
+	k.mode = XPMEM_MODE_STRICT;
+	k.default_max_segments = 100;
+	kernel_rule(XPMEM_ACTION_DENY, 5, -1, false);
+	applies_as("[Policy]\nVisibility=all\nDefaultMaxSegments=infinity\n"
+		   "[Rule]\nAction=allow\nUser=6\n", "A+ D- C V+ L+ ");
+}
+
+static void settings_moving_both_ways_split(void)
+{
+	reset_kernel();
+	k.visibility = XPMEM_VISIBILITY_ALL;
+	k.default_max_segments = 100;
+	applies_as("[Policy]\nDefaultMaxSegments=200\n", "V- L+ ");
+	applies_as("[Policy]\nVisibility=all\nDefaultMaxSegments=50\n", "L- V+ ");
+	applies_as("[Policy]\nVisibility=all\nDefaultMaxSegments=50\n", "");
+}
+
+static void an_unlimited_max_segments_quota_differs_from_none(void)
+{
+	struct xpmem_ctl_quota q = { .uid = 5, .max_attached_bytes = 1024 };
+
+	reset_kernel();
+	XPMEM_CTL_SET(&q, XPMEM_A_QUOTA_UID);
+	XPMEM_CTL_SET(&q, XPMEM_A_QUOTA_MAX_ATTACHED_BYTES);
+	xpmem_ctl_quota_set(&k, &q);
+	applies_as("[Quota]\nUser=5\nMaxSegments=infinity\nMaxAttachedBytes=1K\n", "Q ");
+	CHECK(k.nquotas == 1 && XPMEM_CTL_HAS(&k.quotas[0], XPMEM_A_QUOTA_MAX_SEGMENTS) &&
+	      k.quotas[0].max_segments == 0);
+	applies_as("[Quota]\nUser=5\nMaxSegments=infinity\nMaxAttachedBytes=1K\n", "");
+	applies_as("[Quota]\nUser=5\nMaxAttachedBytes=1K\n", "Q ");
+	CHECK(!XPMEM_CTL_HAS(&k.quotas[0], XPMEM_A_QUOTA_MAX_SEGMENTS));
 }
 
 static void identical_rules_count_as_many(void)
@@ -480,6 +332,8 @@ static void quotas_are_made_exact(void)
 	char err[512];
 
 	reset_kernel();
+	XPMEM_CTL_SET(&q, XPMEM_A_QUOTA_UID);
+	XPMEM_CTL_SET(&q, XPMEM_A_QUOTA_MAX_SEGMENTS);
 	xpmem_ctl_quota_set(&k, &q);			/* stale */
 	q.uid = 6;
 	xpmem_ctl_quota_set(&k, &q);			/* changes */
@@ -496,10 +350,12 @@ static void quotas_are_made_exact(void)
 	for (int i = 0; i < k.nquotas; i++) {
 		const struct xpmem_ctl_quota *x = &k.quotas[i];
 
+		bool segs = XPMEM_CTL_HAS(x, XPMEM_A_QUOTA_MAX_SEGMENTS);
+
 		if (x->uid == 5)
-			CHECK(!x->max_segments && !x->max_attached_bytes && !x->max_mapped_pages);
+			CHECK(!segs && !x->max_attached_bytes && !x->max_mapped_pages);
 		if (x->uid == 6)
-			CHECK(!x->max_segments && x->max_attached_bytes == 1024);
+			CHECK(!segs && x->max_attached_bytes == 1024);
 		if (x->uid == 7)
 			CHECK(x->max_segments == 1 && x->max_mapped_pages == 3);
 		if (x->uid == 8)
@@ -668,6 +524,13 @@ int main(void)
 	run("apply_relaxing_to_compat_happens_last", relaxing_to_compat_happens_last);
 	run("apply_swapping_rules_never_widens", swapping_rules_never_widens);
 	run("apply_the_widening_check_works", the_widening_check_works);
+	run("apply_the_widening_check_covers_the_settings", the_widening_check_covers_the_settings);
+	run("apply_tightening_settings_come_before_the_rules_go",
+	    tightening_settings_come_before_the_rules_go);
+	run("apply_widening_settings_come_after_the_rules", widening_settings_come_after_the_rules);
+	run("apply_settings_moving_both_ways_split", settings_moving_both_ways_split);
+	run("apply_an_unlimited_max_segments_quota_differs_from_none",
+	    an_unlimited_max_segments_quota_differs_from_none);
 	run("apply_identical_rules_count_as_many", identical_rules_count_as_many);
 	run("apply_quotas_are_made_exact", quotas_are_made_exact);
 	run("apply_a_refusal_names_the_rule_and_the_kernel_reason",

@@ -71,8 +71,8 @@ run() {
 mkdir -p "$BUILD"
 build config_test tests/unit/config_test.c xpmemd/config.c xpmemd/config_show.c &&
 	runc config_test
-build apply_test tests/unit/apply_test.c xpmemd/apply.c xpmemd/config.c \
-	xpmemd/config_show.c && runc apply_test
+build apply_test tests/unit/apply_test.c tests/unit/fake_kernel.c xpmemd/apply.c \
+	xpmemd/config.c xpmemd/config_show.c && runc apply_test
 build jobstate_test tests/unit/jobstate_test.c xpmemd/jobstate.c && runc jobstate_test
 
 # ---- the command line -------------------------------------------------------------

@@ -93,6 +93,8 @@ static void no_files_mean_compat_and_no_rules(void)
 	fresh();
 	CHECK(load(&cfg) == 0);
 	CHECK(cfg.mode == XPMEM_MODE_COMPAT);
+	CHECK(cfg.visibility == XPMEM_VISIBILITY_OWN);
+	CHECK(cfg.default_max_segments == XPMEM_DEFAULT_MAX_SEGMENTS);
 	CHECK(cfg.nrules == 0 && cfg.nquotas == 0 && cfg.nfiles == 0);
 	CHECK(!strcmp(cfg.cgroup_root, "/sys/fs/cgroup/system.slice/slurmstepd.scope"));
 	CHECK(cfg.log_events == XPMEM_LOG_ALL);
@@ -112,6 +114,8 @@ static void a_full_file_gives_the_policy(void)
 		"\n"
 		"  [Policy]  \n"
 		"DefaultMode = strict\n"
+		"Visibility=all\n"
+		"DefaultMaxSegments=100\n"
 		"[Rule]\n"
 		"Action=allow\n"
 		"SameJob=yes\n"
@@ -131,20 +135,23 @@ static void a_full_file_gives_the_policy(void)
 		"Log=denied, quota job-added\n");
 	CHECK(load(&cfg) == 0);
 	CHECK(cfg.mode == XPMEM_MODE_STRICT);
+	CHECK(cfg.visibility == XPMEM_VISIBILITY_ALL);
+	CHECK(cfg.default_max_segments == 100);
 	CHECK(cfg.nrules == 2);
 	if (cfg.nrules == 2) {
 		CHECK(cfg.rules[0].action == XPMEM_ACTION_ALLOW && cfg.rules[0].same_job);
 		CHECK(!cfg.rules[0].has_uid && !cfg.rules[0].has_gid && !cfg.rules[0].has_peer_uid);
-		CHECK(cfg.rules[0].line == 6);
+		CHECK(cfg.rules[0].line == 8);
 		CHECK(cfg.rules[1].action == XPMEM_ACTION_DENY && !cfg.rules[1].same_job);
 		CHECK(cfg.rules[1].has_uid && cfg.rules[1].uid == 0);
 		CHECK(cfg.rules[1].has_gid && cfg.rules[1].gid == 0);
 		CHECK(cfg.rules[1].has_peer_uid && cfg.rules[1].peer_uid == 1000);
-		CHECK(cfg.rules[1].line == 9);
+		CHECK(cfg.rules[1].line == 11);
 	}
 	CHECK(cfg.nquotas == 1);
 	if (cfg.nquotas == 1) {
-		CHECK(cfg.quotas[0].uid == 1001 && cfg.quotas[0].max_segments == 10);
+		CHECK(cfg.quotas[0].uid == 1001 && cfg.quotas[0].has_max_segments &&
+		      cfg.quotas[0].max_segments == 10);
 		CHECK(cfg.quotas[0].max_attached_bytes == 2ULL << 30);
 		CHECK(cfg.quotas[0].max_mapped_pages == 0);
 	}
@@ -218,18 +225,34 @@ static void the_last_quota_of_a_uid_wins(void)
 		"[Quota]\nUser=1001\nMaxSegments=6\n"
 		"[Quota]\nUser=1002\nMaxMappedPages=7\n");
 	put("20-override.conf", "[Quota]\nUser=1000\nMaxAttachedBytes=1M\n"
-		"[Quota]\nUser=1001\nMaxSegments=0\n");
+		"[Quota]\nUser=1001\nMaxAttachedBytes=0\n");
 	CHECK(load(&cfg) == 0);
-	CHECK(cfg.nquotas == 2);	/* 1001's all-zero quota removed it */
+	CHECK(cfg.nquotas == 2);	/* 1001's quota that limits nothing removed it */
 	for (size_t i = 0; i < cfg.nquotas; i++) {
 		const struct xpmem_cfg_quota *q = &cfg.quotas[i];
 
 		CHECK(q->uid == 1000 || q->uid == 1002);
 		if (q->uid == 1000)
-			CHECK(q->max_segments == 0 && q->max_attached_bytes == 1 << 20);
+			CHECK(!q->has_max_segments && q->max_attached_bytes == 1 << 20);
 		if (q->uid == 1002)
 			CHECK(q->max_mapped_pages == 7);
 	}
+	xpmem_config_free(&cfg);
+}
+
+static void unlimited_max_segments_is_a_quota_of_its_own(void)
+{
+	struct xpmem_config cfg;
+
+	fresh();
+	put("", "[Quota]\nUser=1000\nMaxSegments=infinity\n"
+		"[Quota]\nUser=1001\nMaxSegments=0\n"
+		"[Policy]\nDefaultMaxSegments=infinity\n");
+	CHECK(load(&cfg) == 0);
+	CHECK(cfg.nquotas == 2);
+	for (size_t i = 0; i < cfg.nquotas; i++)
+		CHECK(cfg.quotas[i].has_max_segments && cfg.quotas[i].max_segments == 0);
+	CHECK(cfg.default_max_segments == 0);
 	xpmem_config_free(&cfg);
 }
 
@@ -284,6 +307,12 @@ static void bad_values_name_the_value_and_line(void)
 		      "invalid SameJob= value \"maybe\" (expected yes or no)"));
 	CHECK(refused("[Quota]\nUser=1\nMaxSegments=4294967296\n", 3,
 		      "invalid MaxSegments= value \"4294967296\" (more than 4294967295)"));
+	CHECK(refused("[Policy]\nVisibility=everyone\n", 2,
+		      "invalid Visibility= value \"everyone\" (expected own or all)"));
+	CHECK(refused("[Policy]\nDefaultMaxSegments=lots\n", 2,
+		      "invalid DefaultMaxSegments= value \"lots\" (expected a number or infinity)"));
+	CHECK(refused("[Policy]\nDefaultMaxSegments=4294967296\n", 2,
+		      "invalid DefaultMaxSegments= value \"4294967296\" (more than 4294967295)"));
 	CHECK(refused("[Quota]\nUser=1\nMaxAttachedBytes=12Q\n", 3,
 		      "invalid MaxAttachedBytes= value \"12Q\""));
 	CHECK(refused("[Quota]\nUser=1\nMaxMappedPages=-5\n", 3,
@@ -385,9 +414,11 @@ static void show_prints_a_config_that_loads_the_same(void)
 	FILE *f;
 
 	fresh();
-	put("", "[Policy]\nDefaultMode=strict\n[Rule]\nAction=allow\nSameJob=yes\n"
+	put("", "[Policy]\nDefaultMode=strict\nVisibility=all\nDefaultMaxSegments=0\n"
+		"[Rule]\nAction=allow\nSameJob=yes\n"
 		"[Rule]\nAction=deny\nUser=5\nGroup=6\nPeerUser=7\n"
 		"[Quota]\nUser=8\nMaxSegments=9\nMaxAttachedBytes=1536M\nMaxMappedPages=10\n"
+		"[Quota]\nUser=11\nMaxSegments=infinity\n[Quota]\nUser=12\nMaxMappedPages=3\n"
 		"[Jobs]\nCgroupRoot=/a/b\n[Events]\nLog=policy job-removed\n");
 	CHECK(load(&cfg) == 0);
 	f = open_memstream(&text, &len);
@@ -397,16 +428,20 @@ static void show_prints_a_config_that_loads_the_same(void)
 	fclose(f);
 	CHECK(strstr(text, "MaxAttachedBytes=1536M\n") != NULL);
 	CHECK(strstr(text, "Log=policy job-removed\n") != NULL);
+	CHECK(strstr(text, "Visibility=all\nDefaultMaxSegments=infinity\n") != NULL);
 	fresh();
 	put("", text);
 	CHECK(load(&again) == 0);
 	CHECK(again.mode == cfg.mode && again.nrules == cfg.nrules &&
 	      again.nquotas == cfg.nquotas && again.log_events == cfg.log_events &&
 	      !strcmp(again.cgroup_root, cfg.cgroup_root));
-	if (again.nrules == 2 && again.nquotas == 1) {
+	CHECK(again.visibility == XPMEM_VISIBILITY_ALL && again.default_max_segments == 0);
+	if (again.nrules == 2 && again.nquotas == 3) {
 		CHECK(again.rules[1].uid == 5 && again.rules[1].gid == 6 &&
 		      again.rules[1].peer_uid == 7 && again.rules[0].same_job);
 		CHECK(again.quotas[0].max_attached_bytes == 1536ULL << 20);
+		CHECK(again.quotas[1].has_max_segments && again.quotas[1].max_segments == 0);
+		CHECK(!again.quotas[2].has_max_segments && again.quotas[2].max_mapped_pages == 3);
 	}
 	free(text);
 	xpmem_config_free(&cfg);
@@ -441,6 +476,8 @@ int main(void)
 	    dropins_come_after_the_file_in_lexical_order);
 	run("config_dropins_alone_are_enough", dropins_alone_are_enough);
 	run("config_the_last_quota_of_a_uid_wins", the_last_quota_of_a_uid_wins);
+	run("config_unlimited_max_segments_is_a_quota_of_its_own",
+	    unlimited_max_segments_is_a_quota_of_its_own);
 	run("config_sizes_counts_and_booleans", sizes_counts_and_booleans);
 	run("config_bad_values_name_the_value_and_line", bad_values_name_the_value_and_line);
 	run("config_bad_structure_is_refused", bad_structure_is_refused);

@@ -17,7 +17,7 @@ BUILD=tests/unit/build
 NL_CFLAGS=($($PKG_CONFIG --cflags libnl-genl-3.0)) NL_LIBS=($($PKG_CONFIG --libs libnl-genl-3.0))
 FLAGS=(-std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -O2 -g -Imodule/uapi -Ilibxpmem
        "${NL_CFLAGS[@]}")
-SRC=(tests/unit/control_test.c libxpmem/control.c libxpmem/control_ops.c
+SRC=(tests/unit/control_test.c tests/unit/fake_netlink.c libxpmem/control.c libxpmem/control_ops.c
      libxpmem/control_events.c libxpmem/control_sets.c libxpmem/control_gen.c)
 # shellcheck disable=SC2054	# the commas belong to -Wl
 WRAP=(-Wl,--wrap=send -Wl,--wrap=recv -Wl,--wrap=recvmsg -Wl,--wrap=setsockopt)

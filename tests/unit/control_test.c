@@ -4,9 +4,8 @@
  *
  * The real control.c is linked with --wrap=send,recv,recvmsg,setsockopt:
  * its sockets are real netlink sockets (libnl opens and binds them), but
- * what it sends lands in a handler of this file, which queues the answers
- * a kernel would give: replies, multi-part dumps, ACKs, errors with and
- * without extended-ACK TLVs, NLMSG_DONE carrying an error, overflows.
+ * what it sends lands in fake_netlink.c and a handler of this file, which
+ * queues the answers a kernel would give.
  * That checks what the guest cannot yet: that real errnos survive libnl,
  * that the kernel's message and the blamed attribute come through, that
  * a stopped dump is drained, that a silent kernel times out.
@@ -25,10 +24,8 @@
 #include <netlink/genl/genl.h>
 #include <netlink/netlink.h>
 
+#include "fake_netlink.h"
 #include "xpmem_control.h"
-
-#define FAMILY	0x2a
-#define GROUP	7
 
 static int failed;
 static bool ok_now;
@@ -40,243 +37,9 @@ static bool ok_now;
 	}								\
 } while (0)
 
-/* ---- the fake kernel ------------------------------------------------------ */
-
-struct dgram {
-	int fd;
-	int err;		/* recv fails with this instead */
-	size_t len;
-	unsigned char data[8192];
-};
-
-static struct dgram queue[64];
-static int nqueued;
-
-/* the last request, and its attributes */
-static unsigned char req_buf[4096];
-static struct nlmsghdr *req = (struct nlmsghdr *)req_buf;
-static struct nlattr *req_tb[32];
-static int nrequests;
-
-/* what a test wants done with a request (after GETFAMILY) */
-static void (*handler)(int fd);
-static bool family_missing;
-static int membership_err;
-static int joined_group;
-
-static struct dgram *push(int fd)
-{
-	struct dgram *d = &queue[nqueued++];
-
-	memset(d, 0, sizeof(*d));
-	d->fd = fd;
-	return d;
-}
-
-/* Append message M (then freed) to datagram D. */
-static void add(struct dgram *d, struct nl_msg *m)
-{
-	struct nlmsghdr *h = nlmsg_hdr(m);
-
-	memcpy(d->data + d->len, h, h->nlmsg_len);
-	d->len += NLMSG_ALIGN(h->nlmsg_len);
-	nlmsg_free(m);
-}
-
-static struct nl_msg *genl(uint16_t type, int flags, uint8_t cmd)
-{
-	struct nl_msg *m = nlmsg_alloc();
-
-	genlmsg_put(m, 0, req->nlmsg_seq, type, 0, flags, cmd, 1);
-	return m;
-}
-
-/* NLMSG_ERROR: 0 is an ACK. CAPPED: the request is not echoed. */
-static struct nl_msg *error_msg(int error, bool capped, const char *text, int off, int miss)
-{
-	struct nl_msg *m = nlmsg_alloc_simple(NLMSG_ERROR, 0);
-	size_t echo = capped ? sizeof(struct nlmsghdr) : req->nlmsg_len;
-	struct nlmsgerr *e = nlmsg_reserve(m, sizeof(int) + echo, NLMSG_ALIGNTO);
-
-	e->error = error;
-	memcpy(&e->msg, req, echo);
-	nlmsg_hdr(m)->nlmsg_seq = req->nlmsg_seq;
-	if (capped)
-		nlmsg_hdr(m)->nlmsg_flags |= NLM_F_CAPPED;
-	if (text || off || miss)
-		nlmsg_hdr(m)->nlmsg_flags |= NLM_F_ACK_TLVS;
-	if (text)
-		nla_put_string(m, NLMSGERR_ATTR_MSG, text);
-	if (off)
-		nla_put_u32(m, NLMSGERR_ATTR_OFFS, (uint32_t)off);
-	if (miss)
-		nla_put_u32(m, NLMSGERR_ATTR_MISS_TYPE, (uint32_t)miss);
-	return m;
-}
-
-static struct nl_msg *done_msg(int error, const char *text)
-{
-	struct nl_msg *m = nlmsg_alloc_simple(NLMSG_DONE, NLM_F_MULTI);
-	int *e = nlmsg_reserve(m, sizeof(int), NLMSG_ALIGNTO);
-
-	*e = error;
-	nlmsg_hdr(m)->nlmsg_seq = req->nlmsg_seq;
-	if (text) {
-		nlmsg_hdr(m)->nlmsg_flags |= NLM_F_ACK_TLVS;
-		nla_put_string(m, NLMSGERR_ATTR_MSG, text);
-	}
-	return m;
-}
-
-static void answer_family(int fd)
-{
-	struct dgram *d = push(fd);
-	struct nl_msg *m;
-	struct nlattr *grps, *g;
-
-	if (family_missing) {
-		add(d, error_msg(-ENOENT, true, NULL, 0, 0));
-		return;
-	}
-	m = genl(GENL_ID_CTRL, 0, CTRL_CMD_NEWFAMILY);
-	nla_put_string(m, CTRL_ATTR_FAMILY_NAME, XPMEM_GENL_NAME);
-	nla_put_u16(m, CTRL_ATTR_FAMILY_ID, FAMILY);
-	nla_put_u32(m, CTRL_ATTR_VERSION, 1);
-	grps = nla_nest_start(m, CTRL_ATTR_MCAST_GROUPS);
-	g = nla_nest_start(m, 1);
-	nla_put_string(m, CTRL_ATTR_MCAST_GRP_NAME, "other");
-	nla_put_u32(m, CTRL_ATTR_MCAST_GRP_ID, 3);
-	nla_nest_end(m, g);
-	g = nla_nest_start(m, 2);
-	nla_put_string(m, CTRL_ATTR_MCAST_GRP_NAME, XPMEM_MCGRP_EVENTS);
-	nla_put_u32(m, CTRL_ATTR_MCAST_GRP_ID, GROUP);
-	nla_nest_end(m, g);
-	nla_nest_end(m, grps);
-	add(d, m);
-	add(push(fd), error_msg(0, true, NULL, 0, 0));
-}
-
-ssize_t __real_send(int fd, const void *buf, size_t len, int flags);
-ssize_t __wrap_send(int fd, const void *buf, size_t len, int flags)
-{
-	(void)flags;
-	if (len > sizeof(req_buf)) {
-		errno = EMSGSIZE;
-		return -1;
-	}
-	memcpy(req_buf, buf, len);
-	memset(req_tb, 0, sizeof(req_tb));
-	nla_parse(req_tb, 31, (struct nlattr *)((char *)req_buf + NLMSG_HDRLEN + GENL_HDRLEN),
-		  (int)(req->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN), NULL);
-	nrequests++;
-	if (req->nlmsg_type == GENL_ID_CTRL)
-		answer_family(fd);
-	else if (handler)
-		handler(fd);
-	return (ssize_t)len;
-}
-
-/* The first queued datagram for FD, or NULL. */
-static struct dgram *head(int fd)
-{
-	for (int i = 0; i < nqueued; i++)
-		if (queue[i].fd == fd)
-			return &queue[i];
-	return NULL;
-}
-
-static void drop(struct dgram *d)
-{
-	int i = (int)(d - queue);
-
-	memmove(&queue[i], &queue[i + 1], (size_t)(nqueued - i - 1) * sizeof(*d));
-	nqueued--;
-}
-
-ssize_t __real_recv(int fd, void *buf, size_t len, int flags);
-ssize_t __wrap_recv(int fd, void *buf, size_t len, int flags)
-{
-	struct dgram *d = head(fd);
-
-	(void)buf;
-	(void)len;
-	(void)flags;	/* control.c only peeks with recv */
-	if (!d) {
-		errno = EAGAIN;	/* what SO_RCVTIMEO expiring looks like */
-		return -1;
-	}
-	if (d->err) {
-		errno = d->err;
-		drop(d);
-		return -1;
-	}
-	return (ssize_t)d->len;
-}
-
-ssize_t __real_recvmsg(int fd, struct msghdr *mh, int flags);
-ssize_t __wrap_recvmsg(int fd, struct msghdr *mh, int flags)
-{
-	struct dgram *d = head(fd);
-	struct sockaddr_nl *sa = mh->msg_name;
-	size_t n;
-
-	(void)flags;
-	if (!d || d->err) {
-		errno = EAGAIN;
-		return -1;
-	}
-	n = d->len < mh->msg_iov[0].iov_len ? d->len : mh->msg_iov[0].iov_len;
-	memcpy(mh->msg_iov[0].iov_base, d->data, n);
-	if (sa) {
-		memset(sa, 0, sizeof(*sa));
-		sa->nl_family = AF_NETLINK;
-		mh->msg_namelen = sizeof(*sa);
-	}
-	mh->msg_flags = n < d->len ? MSG_TRUNC : 0;
-	drop(d);
-	return (ssize_t)n;
-}
-
-int __real_setsockopt(int fd, int level, int opt, const void *val, socklen_t len);
-int __wrap_setsockopt(int fd, int level, int opt, const void *val, socklen_t len)
-{
-	if (level == SOL_NETLINK && opt == NETLINK_ADD_MEMBERSHIP) {
-		if (membership_err) {
-			errno = membership_err;
-			return -1;
-		}
-		joined_group = *(const int *)val;
-		return 0;
-	}
-	return __real_setsockopt(fd, level, opt, val, len);
-}
-
-/* ---- helpers ---------------------------------------------------------------- */
-
-static void reset(void)
-{
-	nqueued = 0;
-	nrequests = 0;
-	handler = NULL;
-	family_missing = false;
-	membership_err = 0;
-	joined_group = 0;
-}
-
-static uint8_t req_cmd(void)
-{
-	return ((struct genlmsghdr *)nlmsg_data(req))->cmd;
-}
-
-/* Offset of attribute TYPE in the last request, as the kernel reports it. */
-static int offset_of(int type)
-{
-	return req_tb[type] ? (int)((unsigned char *)req_tb[type] - req_buf) : 0;
-}
-
 static void run(const char *name, void (*fn)(void))
 {
-	reset();
+	reset_fake();
 	ok_now = true;
 	fn();
 	printf("%sok - %s\n", ok_now ? "" : "not ", name);
@@ -670,6 +433,97 @@ static void events_need_cap_net_admin(void)
 	xpmem_ctl_events_close(ev);
 }
 
+static void events_without_the_group_say_the_kernel_lacks_admin_only_multicast(void)
+{
+	struct xpmem_ctl_error err;
+	struct xpmem_ctl_events *ev;
+
+	no_events_group = true;
+	ev = xpmem_ctl_events_open(&err);
+	CHECK(ev == NULL);
+	CHECK(err.err == -EOPNOTSUPP);
+	CHECK(strstr(err.msg, "no admin-only multicast") != NULL);
+	CHECK(joined_group == 0);
+	xpmem_ctl_events_close(ev);
+}
+
+static void answer_ack(int fd)
+{
+	add(push(fd), error_msg(0, true, NULL, 0, 0));
+}
+
+static void policy_set_sends_only_the_settings_given(void)
+{
+	struct xpmem_ctl *ctl = xpmem_ctl_open(NULL);
+	struct xpmem_ctl_policy pol = { .visibility = XPMEM_VISIBILITY_ALL };
+
+	CHECK(ctl);
+	if (!ctl)
+		return;
+	handler = answer_ack;
+	XPMEM_CTL_SET(&pol, XPMEM_A_POLICY_VISIBILITY);
+	CHECK(xpmem_ctl_policy_set(ctl, &pol) == 0);
+	CHECK(req_cmd() == XPMEM_NL_CMD_SET_POLICY);
+	CHECK(req_tb[XPMEM_A_POLICY_VISIBILITY] &&
+	      nla_get_u32(req_tb[XPMEM_A_POLICY_VISIBILITY]) == XPMEM_VISIBILITY_ALL);
+	CHECK(!req_tb[XPMEM_A_POLICY_MODE] && !req_tb[XPMEM_A_POLICY_DEFAULT_MAX_SEGMENTS]);
+	pol.has = 0;
+	pol.default_max_segments = 0;
+	XPMEM_CTL_SET(&pol, XPMEM_A_POLICY_DEFAULT_MAX_SEGMENTS);
+	XPMEM_CTL_SET(&pol, XPMEM_A_POLICY_MODE);
+	CHECK(xpmem_ctl_policy_set(ctl, &pol) == 0);
+	CHECK(req_tb[XPMEM_A_POLICY_DEFAULT_MAX_SEGMENTS] &&
+	      nla_get_u32(req_tb[XPMEM_A_POLICY_DEFAULT_MAX_SEGMENTS]) == 0);
+	CHECK(req_tb[XPMEM_A_POLICY_MODE] && !req_tb[XPMEM_A_POLICY_VISIBILITY]);
+	xpmem_ctl_close(ctl);
+}
+
+static void answer_settings(int fd)
+{
+	struct nl_msg *m = genl(FAMILY, 0, XPMEM_NL_CMD_GET_POLICY);
+
+	nla_put_u32(m, XPMEM_A_POLICY_MODE, XPMEM_MODE_COMPAT);
+	nla_put_u32(m, XPMEM_A_POLICY_VISIBILITY, XPMEM_VISIBILITY_ALL);
+	nla_put_u32(m, XPMEM_A_POLICY_DEFAULT_MAX_SEGMENTS, 4096);
+	add(push(fd), m);
+	add(push(fd), error_msg(0, true, NULL, 0, 0));
+}
+
+static void policy_get_reads_visibility_and_the_segment_limit(void)
+{
+	struct xpmem_ctl *ctl = xpmem_ctl_open(NULL);
+	struct xpmem_ctl_policy pol;
+
+	CHECK(ctl);
+	if (!ctl)
+		return;
+	handler = answer_settings;
+	CHECK(xpmem_ctl_policy_get(ctl, &pol) == 0);
+	CHECK(XPMEM_CTL_HAS(&pol, XPMEM_A_POLICY_VISIBILITY) &&
+	      pol.visibility == XPMEM_VISIBILITY_ALL);
+	CHECK(XPMEM_CTL_HAS(&pol, XPMEM_A_POLICY_DEFAULT_MAX_SEGMENTS) &&
+	      pol.default_max_segments == 4096);
+	xpmem_ctl_close(ctl);
+}
+
+static void quota_set_sends_max_segments_only_when_set(void)
+{
+	struct xpmem_ctl *ctl = xpmem_ctl_open(NULL);
+	struct xpmem_ctl_quota q = { .uid = 5, .max_segments = 0 };
+
+	CHECK(ctl);
+	if (!ctl)
+		return;
+	handler = answer_ack;
+	CHECK(xpmem_ctl_quota_set(ctl, &q) == 0);
+	CHECK(req_tb[XPMEM_A_QUOTA_UID] && !req_tb[XPMEM_A_QUOTA_MAX_SEGMENTS]);
+	XPMEM_CTL_SET(&q, XPMEM_A_QUOTA_MAX_SEGMENTS);
+	CHECK(xpmem_ctl_quota_set(ctl, &q) == 0);
+	CHECK(req_tb[XPMEM_A_QUOTA_MAX_SEGMENTS] &&
+	      nla_get_u32(req_tb[XPMEM_A_QUOTA_MAX_SEGMENTS]) == 0);
+	xpmem_ctl_close(ctl);
+}
+
 static void enum_names_round_trip(void)
 {
 	CHECK(!strcmp(xpmem_ctl_name(XPMEM_CTL_ENUM_MODE, XPMEM_MODE_STRICT), "strict"));
@@ -680,6 +534,8 @@ static void enum_names_round_trip(void)
 	CHECK(xpmem_ctl_value(XPMEM_CTL_ENUM_ACTION, "deny") == XPMEM_ACTION_DENY);
 	CHECK(xpmem_ctl_value(XPMEM_CTL_ENUM_MODE, "lax") == -EINVAL);
 	CHECK(xpmem_ctl_value(XPMEM_CTL_ENUM_MODE, NULL) == -EINVAL);
+	CHECK(xpmem_ctl_value(XPMEM_CTL_ENUM_VISIBILITY, "all") == XPMEM_VISIBILITY_ALL);
+	CHECK(!strcmp(xpmem_ctl_name(XPMEM_CTL_ENUM_VISIBILITY, XPMEM_VISIBILITY_OWN), "own"));
 }
 
 int main(void)
@@ -702,6 +558,14 @@ int main(void)
 	run("control_events_arrive_and_losses_are_reported",
 	    events_arrive_and_losses_are_reported);
 	run("control_events_need_cap_net_admin", events_need_cap_net_admin);
+	run("control_events_without_the_group_say_the_kernel_lacks_admin_only_multicast",
+	    events_without_the_group_say_the_kernel_lacks_admin_only_multicast);
+	run("control_policy_set_sends_only_the_settings_given",
+	    policy_set_sends_only_the_settings_given);
+	run("control_policy_get_reads_visibility_and_the_segment_limit",
+	    policy_get_reads_visibility_and_the_segment_limit);
+	run("control_quota_set_sends_max_segments_only_when_set",
+	    quota_set_sends_max_segments_only_when_set);
 	run("control_enum_names_round_trip", enum_names_round_trip);
 	return failed;
 }

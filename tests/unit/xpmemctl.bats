@@ -74,6 +74,8 @@ valid_json() {
 		policy
 		policy show
 		policy set strict
+		policy set visibility all default-max-segments unlimited
+		policy set mode compat --default-max-segments 100
 		policy reset
 		rule
 		rule list
@@ -177,7 +179,21 @@ valid_json() {
 	run -2 --separate-stderr "$X" revoke pid
 	assert_equal "${stderr_lines[0]}" "xpmemctl: revoke: missing value after \`pid'"
 	run -2 --separate-stderr "$X" policy set
-	assert_equal "${stderr_lines[0]}" "xpmemctl: policy: missing mode (compat or strict)"
+	assert_equal "${stderr_lines[0]}" \
+		"xpmemctl: policy: missing what to set: compat, strict, visibility or default-max-segments"
+	run -2 --separate-stderr "$X" policy set strict visibility
+	assert_equal "${stderr_lines[0]}" "xpmemctl: policy: missing value after \`visibility'"
+}
+
+@test "bad policy settings are usage errors naming them" {
+	run -2 --separate-stderr "$X" policy set visibility everyone
+	assert_equal "$stderr" "xpmemctl: invalid visibility: \`everyone'"
+	run -2 --separate-stderr "$X" policy set default-max-segments lots
+	assert_equal "$stderr" "xpmemctl: invalid segment count: \`lots'"
+	run -2 --separate-stderr "$X" policy set default-max-segments 4294967296
+	assert_equal "$stderr" "xpmemctl: invalid segment count: \`4294967296'"
+	run -2 --separate-stderr "$X" policy set mode own
+	assert_equal "$stderr" "xpmemctl: invalid mode: \`own'"
 }
 
 @test "unknown keywords and extra arguments are usage errors" {
@@ -257,10 +273,14 @@ valid_json() {
 		c xpmemctl -j policy set ""
 		c xpmemctl rule add allow uid root ""
 		c xpmemctl job add 7 uid ro
-		c xpmemctl revoke ""'
+		c xpmemctl revoke ""
+		c xpmemctl policy set strict visibility ""
+		c xpmemctl policy set strict ""'
 	assert_line --index 0 "rule"
-	assert_line --index 1 "compat strict"
+	assert_line --index 1 "compat strict visibility default-max-segments"
 	assert_line --index 2 "gid peer-uid same-job"
 	assert_line --index 3 "root"
 	assert_line --index 4 "segid pid uid job"
+	assert_line --index 5 "own all"
+	assert_line --index 6 "visibility default-max-segments"
 }
