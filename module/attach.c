@@ -362,16 +362,21 @@ static int publish(struct xpmem_attach *att)
 	ret = xpmem_charge_current(&att->charge);
 	if (ret)
 		return ret;
-	ret = xpmem_quota_check(&att->charge, XPMEM_QUOTA_ATTACHED_BYTES, bytes);
+	ret = xpmem_charge_try(&att->charge, XPMEM_QUOTA_ATTACHED_BYTES, bytes);
 	if (ret) {
 		xpmem_event_quota(&att->charge, XPMEM_QUOTA_ATTACHED_BYTES,
 				  seg->segid);
 		return ret;
 	}
+	/* from here on attach_free() uncharges */
+	att->charged = true;
+	atomic_inc(&seg->attach_count);
+	atomic_inc(&permit->attach_count);
+	xpmem_account_add(&att->charge, attachments, 1);
+
 	ret = xpmem_registry_add(XPMEM_ATTACHMENTS, att, &att->dump_id);
 	if (ret)
 		return ret;
-
 	mutex_lock(&permit->lock);
 	if (permit->revoked) {
 		mutex_unlock(&permit->lock);
@@ -382,12 +387,6 @@ static int publish(struct xpmem_attach *att)
 	spin_lock(&seg->attach_lock);
 	list_add_tail(&att->seg_link, &seg->attachments);
 	spin_unlock(&seg->attach_lock);
-
-	att->charged = true;
-	atomic_inc(&seg->attach_count);
-	atomic_inc(&permit->attach_count);
-	xpmem_account_add(&att->charge, attachments, 1);
-	xpmem_account_add(&att->charge, attached_bytes, bytes);
 	return 0;
 }
 

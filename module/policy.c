@@ -5,8 +5,9 @@
  * Every segment, permit and attachment is charged to the uid of the
  * process that made it and, when that process runs inside a registered
  * job's cgroup (by cgroup v2 ancestry), to that job. netlink*.c set what
- * is here; the data path asks xpmem_policy_check() at GET and
- * xpmem_quota_check() before it makes, attaches or maps.
+ * is here; the data path asks xpmem_policy_check() at GET, charges
+ * segments and attached bytes with xpmem_charge_try() and checks mapped
+ * pages with xpmem_quota_check() before a fault maps.
  *
  * Rules, jobs and uid accounts live in xarrays keyed by rule id, job id
  * and uid. Readers (GET, MAKE, the dumps) walk them under RCU, and a dump
@@ -163,26 +164,31 @@ static u64 segment_limit(struct xpmem_account *a)
 	return READ_ONCE(default_max_segments);
 }
 
-/* Would adding @add to limit @which of @a exceed it? 0 is unlimited. */
+/* The counter limit @which of @a bounds, and the bound (0: unlimited). */
+static atomic64_t *limited(struct xpmem_account *a, bool uid_account,
+			   int which, u64 *max)
+{
+	switch (which) {
+	case XPMEM_QUOTA_SEGMENTS:
+		*max = uid_account ? segment_limit(a) : READ_ONCE(a->max_segments);
+		return &a->segments;
+	case XPMEM_QUOTA_ATTACHED_BYTES:
+		*max = READ_ONCE(a->max_attached_bytes);
+		return &a->attached_bytes;
+	default:
+		*max = READ_ONCE(a->max_mapped_pages);
+		return &a->mapped_pages;
+	}
+}
+
+/* Would adding @add to limit @which of @a exceed it? */
 static bool over(struct xpmem_account *a, bool uid_account, int which,
 		 u64 add)
 {
-	u64 used, max;
+	u64 max;
+	atomic64_t *used = limited(a, uid_account, which, &max);
 
-	switch (which) {
-	case XPMEM_QUOTA_SEGMENTS:
-		used = atomic64_read(&a->segments);
-		max = uid_account ? segment_limit(a) : READ_ONCE(a->max_segments);
-		break;
-	case XPMEM_QUOTA_ATTACHED_BYTES:
-		used = atomic64_read(&a->attached_bytes);
-		max = READ_ONCE(a->max_attached_bytes);
-		break;
-	default:
-		used = atomic64_read(&a->mapped_pages);
-		max = READ_ONCE(a->max_mapped_pages);
-	}
-	return max && used + add > max;
+	return max && atomic64_read(used) + add > max;
 }
 
 /* 0, or -EDQUOT when adding @add to limit @which would exceed it. */
@@ -191,6 +197,44 @@ int xpmem_quota_check(struct xpmem_charge *c, int which, u64 add)
 	if (over(c->acct, true, which, add) ||
 	    (c->job && over(&c->job->acct, false, which, add)))
 		return -EDQUOT;
+	return 0;
+}
+
+/* Add @n to @a's counter for @which, unless that passes its limit. */
+static bool take(struct xpmem_account *a, bool uid_account, int which, u64 n)
+{
+	u64 max;
+	atomic64_t *used = limited(a, uid_account, which, &max);
+
+	if (!max) {
+		atomic64_add(n, used);
+		return true;
+	}
+	if (atomic64_add_return(n, used) <= max)
+		return true;
+	atomic64_sub(n, used);
+	return false;
+}
+
+/*
+ * Charge @n to counter @which of @c's uid, job and the global account,
+ * or fail with -EDQUOT and charge nothing. Check and charge are one
+ * atomic step per account, so racing callers cannot both take the last
+ * unit (a loser may briefly make a racer fail too: never the reverse).
+ * The caller uncharges with xpmem_account_add(c, <field>, -n).
+ */
+int xpmem_charge_try(struct xpmem_charge *c, int which, u64 n)
+{
+	struct xpmem_account *job = c->job ? &c->job->acct : NULL;
+	u64 max;
+
+	if (!take(c->acct, true, which, n))
+		return -EDQUOT;
+	if (job && !take(job, false, which, n)) {
+		atomic64_sub(n, limited(c->acct, true, which, &max));
+		return -EDQUOT;
+	}
+	atomic64_add(n, limited(&xpmem_global, false, which, &max));
 	return 0;
 }
 

@@ -321,14 +321,14 @@ long xpmem_make(struct xpmem_proc *proc, struct xpmem_cmd_make __user *arg)
 	ret = xpmem_charge_current(&seg->charge);
 	if (ret)
 		goto err_free;
-	ret = xpmem_quota_check(&seg->charge, XPMEM_QUOTA_SEGMENTS, 1);
+	ret = xpmem_charge_try(&seg->charge, XPMEM_QUOTA_SEGMENTS, 1);
 	if (ret) {
 		xpmem_event_quota(&seg->charge, XPMEM_QUOTA_SEGMENTS, 0);
 		goto err_free;
 	}
 	ret = create_file(seg);
 	if (ret)
-		goto err_free;
+		goto err_uncharge;
 	ret = mmu_interval_notifier_insert(&seg->notifier, current->mm,
 					   seg->start, seg->size,
 					   &source_notifier_ops);
@@ -349,7 +349,6 @@ long xpmem_make(struct xpmem_proc *proc, struct xpmem_cmd_make __user *arg)
 	list_add_tail(&seg->owner_link, &proc->segments);
 	xpmem_segment_hash(seg);
 	mutex_unlock(&proc->lock);
-	xpmem_account_add(&seg->charge, segments, 1);
 	announce(seg, XPMEM_EVENT_TYPE_SEGMENT_MADE);
 
 	if (put_user(seg->segid, &arg->segid)) {
@@ -364,6 +363,8 @@ err_notifier:
 	mmu_interval_notifier_remove(&seg->notifier);
 err_file:
 	fput(seg->file);		/* drops the file's segment reference */
+err_uncharge:
+	xpmem_account_add(&seg->charge, segments, -1);
 err_free:
 	xpmem_segment_put(seg);
 	return ret;

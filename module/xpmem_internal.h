@@ -58,7 +58,6 @@ struct xpmem_job {
 	u64 cgroup_id;
 	struct cgroup __rcu *cgrp;	/* replaced under RCU on update */
 	struct xpmem_account acct;
-	struct list_head link;
 	struct kref ref;
 	bool dead;			/* unregistered: revoke what it has */
 	struct rcu_head rcu;
@@ -262,24 +261,19 @@ extern const struct vm_operations_struct xpmem_vm_ops;	/* attach.c */
 
 /* policy.c */
 struct xpmem_account *xpmem_uid_account(kuid_t uid, gfp_t gfp);
-struct xpmem_account *xpmem_uid_account_next(unsigned long *index);
 struct cgroup *xpmem_current_cgroup(void);
 int xpmem_charge_current(struct xpmem_charge *c);
 void xpmem_charge_release(struct xpmem_charge *c);
 int xpmem_quota_check(struct xpmem_charge *c, int which, u64 add);
+int xpmem_charge_try(struct xpmem_charge *c, int which, u64 n);
 int xpmem_policy_check(struct xpmem_segment *seg, u32 *rule_id);
 int xpmem_policy_mode(void);
-void xpmem_policy_set_mode(int mode);
 void xpmem_policy_reset(void);
-int xpmem_policy_counts(u32 *nrules, u32 *njobs);
 int xpmem_rule_add(struct xpmem_rule *r);
 int xpmem_rule_del(u32 id);
-int xpmem_rules_read(struct xpmem_rule *out, u64 *hits, int max, int pos);
-int xpmem_quota_set(kuid_t uid, u32 segments, u64 bytes, u64 pages);
 int xpmem_job_add(u64 id, kuid_t uid, u64 cgroup_id, struct xpmem_account *q);
 struct xpmem_job *xpmem_job_find(u64 id);
 struct xpmem_job *xpmem_job_unlink(u64 id);
-struct xpmem_job *xpmem_job_at(int pos);
 void xpmem_job_put(struct xpmem_job *job);
 void xpmem_policy_exit(void);
 
