@@ -2,7 +2,8 @@
 # shellcheck shell=bash
 #
 # Host-side helpers for tests/vm/run: choose a kernel, extract and cache its
-# uncompressed vmlinux, build and cache the guest initramfs.  Sourced, not run.
+# uncompressed vmlinux, build and cache the guest initramfs, read the splat
+# patterns.  Sourced, not run.
 
 VM_DIR=${VM_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)}
 VM_CACHE=${VM_CACHE:-$VM_DIR/.cache}
@@ -11,6 +12,21 @@ VM_CACHE=${VM_CACHE:-$VM_DIR/.cache}
 VM_MODULES=(virtio_pci virtio_blk virtio_console virtio_rng 9pnet_virtio 9p overlay)
 
 vm_die() { echo "tests/vm: $*" >&2; exit 1; }
+
+# vm_splat_regex: the patterns of splat.patterns (one ERE a line, '#'
+# comments) as one ERE, each pattern in its own group.
+vm_splat_regex() {
+	local file=$VM_DIR/splat.patterns line re=
+	[ -r "$file" ] || vm_die "no $file"
+	while IFS= read -r line; do
+		case $line in ''|'#'*) continue ;; esac
+		re+=${re:+|}"($line)"
+	done <"$file"
+	[ -n "$re" ] || vm_die "$file has no patterns"
+	grep -qE -- "$re" </dev/null
+	[ $? = 2 ] && vm_die "$file has a pattern grep -E rejects"
+	printf '%s\n' "$re"
+}
 
 # Newest kernel that has both /lib/modules/KVER and /boot/vmlinuz-KVER,
 # preferring one with headers (/lib/modules/KVER/build): that is the kernel
