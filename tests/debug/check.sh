@@ -10,7 +10,7 @@
 # "N passed, N failed" (", N skipped" when some were).  Exit 0 only if
 # nothing failed and something passed.
 #
-# Environment: XPMEM_DEBUG_TIMEOUT (seconds for the guest, default 7200),
+# Environment: XPMEM_DEBUG_TIMEOUT (seconds for the guest, default 10800),
 # XPMEM_DEBUG_MEM (guest MiB, default 2048), XPMEM_SUITE_ASAN (passed to the
 # suite, default 0: userspace ASan is not the point of a KASAN kernel).
 
@@ -35,7 +35,7 @@ main() {
 	echo "# debug kernel: $tree"
 	echo "# module: $ko"
 	tests/vm/run --kernel "$tree/arch/x86/boot/bzImage" --append acpi=noirq \
-		--mem "${XPMEM_DEBUG_MEM:-2048}" --timeout "${XPMEM_DEBUG_TIMEOUT:-7200}" \
+		--mem "${XPMEM_DEBUG_MEM:-2048}" --timeout "${XPMEM_DEBUG_TIMEOUT:-10800}" \
 		-- tests/debug/guest.sh "$@" </dev/null 2>&1 | tee "$LOG"
 	rc=${PIPESTATUS[0]}
 
