@@ -41,7 +41,8 @@ SAN_FLAGS	:= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 export CC CFLAGS SAN_FLAGS VERSION PREFIX LIBDIR INCLUDEDIR
 
 .PHONY: FORCE all module lib xpmemctl xpmemd tests examples check check-all \
-	check-host check-guest demo demo-run soak install install-lib install-module install-xpmemctl \
+	check-host check-guest check-debug demo demo-run soak install install-lib \
+	install-module install-xpmemctl \
 	install-xpmemd clean checkpatch bench
 
 all: module lib xpmemctl xpmemd tests examples
@@ -86,6 +87,12 @@ check-host: all
 
 check-guest: all
 	@KVER="$(KVER)" tests/check.sh guest
+
+# check-debug: the module suite and a kmemleak scan under a KASAN/lockdep/
+# kmemleak kernel built from Debian's linux-source (once, ≈25 min; cached).
+# Not part of check: tests/debug/README.md.
+check-debug: tests xpmemctl
+	@tests/debug/check.sh
 
 demo:
 	@tests/deps.sh

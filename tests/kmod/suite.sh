@@ -14,12 +14,14 @@
 #
 # Name substrings, if given, select driver tests (module load/unload and the
 # leak check always run).  The ASan pass runs with -q (no heavy tests) unless
-# XPMEM_SUITE_ASAN=full; XPMEM_SUITE_ASAN=0 skips it.
+# XPMEM_SUITE_ASAN=full; XPMEM_SUITE_ASAN=0 skips it.  XPMEM_KO names the
+# module file to load (default module/xpmem.ko; tests/kbuild.sh builds others).
 
 set -u
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 1
 KMOD=tests/kmod
+XPMEM_KO=${XPMEM_KO:-module/xpmem.ko}
 failed=0
 
 ok() { echo "ok - $*"; }
@@ -32,7 +34,7 @@ if [ -d /sys/module/xpmem ]; then
 	echo "# xpmem was already loaded; unloading it first"
 	rmmod xpmem 2>&1 | diag
 fi
-if out=$(insmod module/xpmem.ko 2>&1); then
+if out=$(insmod "$XPMEM_KO" 2>&1); then
 	ok "module loads"
 else
 	not_ok "module loads"

@@ -2,7 +2,8 @@
 # shellcheck shell=bash
 #
 # Host-side helpers for tests/vm/run: choose a kernel, extract and cache its
-# uncompressed vmlinux, build and cache the guest initramfs.  Sourced, not run.
+# uncompressed vmlinux, build and cache the guest initramfs, read the splat
+# patterns.  Sourced, not run.
 
 VM_DIR=${VM_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)}
 VM_CACHE=${VM_CACHE:-$VM_DIR/.cache}
@@ -11,6 +12,34 @@ VM_CACHE=${VM_CACHE:-$VM_DIR/.cache}
 VM_MODULES=(virtio_pci virtio_blk virtio_console virtio_rng 9pnet_virtio 9p overlay)
 
 vm_die() { echo "tests/vm: $*" >&2; exit 1; }
+
+# vm_splat_regex: the patterns of splat.patterns (one ERE a line, '#'
+# comments) as one ERE, each pattern in its own group.
+vm_splat_regex() {
+	local file=$VM_DIR/splat.patterns line re=
+	[ -r "$file" ] || vm_die "no $file"
+	while IFS= read -r line; do
+		case $line in ''|'#'*) continue ;; esac
+		re+=${re:+|}"($line)"
+	done <"$file"
+	[ -n "$re" ] || vm_die "$file has no patterns"
+	grep -qE -- "$re" </dev/null
+	[ $? = 2 ] && vm_die "$file has a pattern grep -E rejects"
+	printf '%s\n' "$re"
+}
+
+# vm_image_release IMAGE: the kernel release an image was built as, from
+# the bzImage header (kernel_version at 0x20E) or an ELF's banner.
+vm_image_release() {
+	local img=$1 off
+	if [ "$(dd if="$img" bs=1 skip=514 count=4 2>/dev/null)" = HdrS ]; then
+		off=$(od -An -tu2 -j 526 -N 2 "$img" | tr -d ' ')
+		dd if="$img" bs=1 skip=$((off + 512)) count=256 2>/dev/null |
+			tr '\0' '\n' | head -n 1 | cut -d' ' -f1
+	else
+		LC_ALL=C grep -aom1 'Linux version [^ ]*' "$img" | cut -d' ' -f3
+	fi
+}
 
 # Newest kernel that has both /lib/modules/KVER and /boot/vmlinuz-KVER,
 # preferring one with headers (/lib/modules/KVER/build): that is the kernel
@@ -117,9 +146,11 @@ vm_busybox() {
 	return 1
 }
 
-# Module files (in load order, no duplicates) for VM_MODULES on KVER.
+# Module files (in load order, no duplicates) for VM_MODULES on KVER; none
+# for an empty KVER (a kernel with the drivers built in).
 vm_module_files() {
 	local kver=$1 m
+	[ -n "$kver" ] || return 0
 	for m in "${VM_MODULES[@]}"; do
 		modprobe -S "$kver" --show-depends "$m" ||
 			vm_die "module $m not found for $kver"
@@ -171,10 +202,12 @@ _vm_initramfs_build() {
 	echo "$key" >"$out.key"
 }
 
-# vm_initramfs KVER: print the path of the cached initramfs for KVER.
+# vm_initramfs KVER: print the path of the cached initramfs for KVER, or
+# (KVER empty) of the one without modules, for a kernel that has the virtio,
+# 9p and overlay drivers built in.
 vm_initramfs() {
-	local kver=$1 out="$VM_CACHE/initramfs-$1.cpio"
-	[ -e "/lib/modules/$kver/modules.dep" ] ||
+	local kver=$1 out="$VM_CACHE/initramfs-${1:-builtin}.cpio"
+	[ -z "$kver" ] || [ -e "/lib/modules/$kver/modules.dep" ] ||
 		vm_die "no /lib/modules/$kver/modules.dep"
 	vm_locked _vm_initramfs_build "$kver" "$out" || vm_die "initramfs build failed"
 	echo "$out"
