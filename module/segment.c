@@ -84,7 +84,9 @@ static void zap_attachers(struct xpmem_segment *seg, unsigned long start,
 	atomic_inc(&zappers_active);
 	spin_unlock(&zappers_lock);
 
+	xpmem_nested_invalidation_begin();
 	unmap_mapping_range(seg->file->f_mapping, start, end - start, 1);
+	xpmem_nested_invalidation_end();
 
 	spin_lock(&zappers_lock);
 	list_del(&z.link);

@@ -7,6 +7,7 @@
 #define _XPMEM_COMPAT_H
 
 #include <linux/mm.h>
+#include <linux/mmu_notifier.h>
 
 #include "generated/config.h"
 
@@ -38,6 +39,25 @@ static inline void xpmem_zap_vma_ptes(struct vm_area_struct *vma,
 	zap_special_vma_range(vma, address, size);
 #else
 	zap_vma_ptes(vma, address, size);
+#endif
+}
+
+/*
+ * Zapping attachers from a source's invalidate callback starts nested
+ * invalidations of the attachers' mms; a kernel whose lockdep can be told
+ * so has these two (tests/debug/patches), every other kernel nothing.
+ */
+static inline void xpmem_nested_invalidation_begin(void)
+{
+#ifdef XPMEM_HAVE_MMU_NOTIFIER_NESTED
+	mmu_notifier_nested_begin();
+#endif
+}
+
+static inline void xpmem_nested_invalidation_end(void)
+{
+#ifdef XPMEM_HAVE_MMU_NOTIFIER_NESTED
+	mmu_notifier_nested_end();
 #endif
 }
 

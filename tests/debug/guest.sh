@@ -27,6 +27,15 @@ main() {
 	local failed=0 t leaks line
 	cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 1
 
+	# A report during the boot (the kernel's own, before any of ours)
+	# switches lock debugging off for good: the run would prove nothing.
+	if ! grep -qE '^ *debug_locks: +1$' /proc/lockdep_stats 2>/dev/null; then
+		echo "not ok - lockdep_is_active_when_the_suite_starts"
+		grep -E 'debug_locks' /proc/lockdep_stats 2>&1 | diag
+		return 1
+	fi
+	echo "ok - lockdep_is_active_when_the_suite_starts"
+
 	if [ ! -w "$KMEMLEAK" ]; then
 		echo "not ok - kmemleak_is_on_in_the_debug_kernel"
 		echo "# no $KMEMLEAK: is debugfs mounted, CONFIG_DEBUG_KMEMLEAK on?"

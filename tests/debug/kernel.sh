@@ -11,7 +11,8 @@
 #   tests/debug/kernel.sh --path    print the tree if it is built, else fail
 #
 # Cache: ${XPMEM_DEBUG_CACHE:-~/.cache/xpmem-debug-kernel}/VERSION-HASH/,
-# VERSION the source package's version, HASH that of debug.config; a change
+# VERSION the source package's version, HASH that of debug.config and
+# patches/*.patch (test-only lockdep annotations the kernel lacks); a change
 # of either builds a new tree (and removes the old ones once it is done).
 # The build (≈25 min on 2 cores) runs under nice and logs to build.log
 # there; concurrent callers wait for it.  Environment: XPMEM_DEBUG_SRC
@@ -67,6 +68,11 @@ build() {
 	[ -n "$src" ] && [ -f "$src/Makefile" ] || die "$TARBALL has no kernel tree"
 	mv "$src" "$dir/linux"
 	rmdir "$tmp"
+	for p in "$HERE"/patches/*.patch; do
+		[ -e "$p" ] || continue
+		patch -d "$dir/linux" -p1 -s <"$p" >>"$log" 2>&1 ||
+			die "$(basename "$p") does not apply; see $log"
+	done
 	(
 		cd "$dir/linux" || exit 1
 		make x86_64_defconfig
@@ -86,7 +92,7 @@ build() {
 # need_tools: what a kernel build needs, as the packages to install.
 need_tools() {
 	local missing='' t
-	for t in make gcc bc flex bison perl; do
+	for t in make gcc bc flex bison perl patch; do
 		command -v "$t" >/dev/null || missing+=" $t"
 	done
 	[ -e /usr/include/gelf.h ] || missing+=" libelf-dev"
@@ -100,7 +106,7 @@ main() {
 	[ -r "$TARBALL" ] || die "no $TARBALL (apt-get install $PKG)"
 	version=$(dpkg-query -W -f '${Version}' "$PKG" 2>/dev/null) ||
 		die "$PKG is not installed as a package"
-	hash=$(sha256sum "$FRAGMENT" | cut -c1-12)
+	hash=$(cat "$FRAGMENT" "$HERE"/patches/*.patch 2>/dev/null | sha256sum | cut -c1-12)
 	key=$PKG-$version-$hash
 	dir=$CACHE/$key
 
