@@ -41,7 +41,7 @@ export CC CFLAGS SAN_FLAGS VERSION PREFIX LIBDIR INCLUDEDIR
 
 .PHONY: FORCE all module lib xpmemctl xpmemd tests examples check check-all \
 	check-host check-guest demo demo-run install install-lib install-module install-xpmemctl \
-	install-xpmemd install-udev install-dkms debs clean checkpatch bench
+	install-xpmemd install-udev install-dkms debs check-packages clean checkpatch bench
 
 all: module lib xpmemctl xpmemd tests examples
 
@@ -91,6 +91,13 @@ demo:
 demo-run: all
 	@tests/vm/run --systemd --kver "$(KVER)" -- \
 		sh -c 'examples/demo.sh && examples/demo-site.sh'
+
+# check-packages: build the Debian packages, lintian, DKMS-build the module
+# for every kernel with headers, then install the packages in a systemd
+# guest and test the installed system (tests/packages/check.sh). Not part
+# of `check`: the DKMS build alone takes minutes under TCG.
+check-packages:
+	@tests/packages/check.sh
 
 bench: all
 	$(MAKE) -C bench
