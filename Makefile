@@ -42,8 +42,8 @@ export CC CFLAGS SAN_FLAGS VERSION PREFIX LIBDIR INCLUDEDIR
 
 .PHONY: FORCE all module lib xpmemctl xpmemd tests examples check check-all \
 	check-host check-guest check-debug demo demo-run soak install install-lib \
-	install-module install-xpmemctl \
-	install-xpmemd clean checkpatch bench
+	install-module install-xpmemctl install-xpmemd install-udev install-dkms \
+	debs check-packages clean checkpatch bench
 
 all: module lib xpmemctl xpmemd tests examples
 
@@ -102,6 +102,13 @@ demo-run: all
 	@tests/vm/run --systemd --kver "$(KVER)" -- \
 		sh -c 'examples/demo.sh && examples/demo-site.sh'
 
+# check-packages: build the Debian packages, lintian, DKMS-build the module
+# for every kernel with headers, then install the packages in a systemd
+# guest and test the installed system (tests/packages/check.sh). Not part
+# of `check`: the DKMS build alone takes minutes under TCG.
+check-packages:
+	@tests/packages/check.sh
+
 bench: all
 	$(MAKE) -C bench
 	@tests/vm/run --kver "$(KVER)" --cpu max,erms=off,fsrm=off -- bench/run.sh
@@ -143,10 +150,30 @@ install-xpmemd: xpmemd
 	@if [ -z "$(DESTDIR)" ]; then systemctl daemon-reload 2>/dev/null || :; \
 		systemd-tmpfiles --create "$(TMPFILESDIR)/xpmem.conf" 2>/dev/null || :; fi
 
-install-module: module
+install-module: module install-udev
 	install -D -m 0644 module/xpmem.ko "$(DESTDIR)$(MODDIR)/xpmem.ko"
-	install -D -m 0644 units/60-xpmem.rules "$(DESTDIR)$(UDEVDIR)/rules.d/60-xpmem.rules"
 	@if [ -z "$(DESTDIR)" ]; then depmod -a "$(KVER)"; fi
+
+install-udev:
+	install -D -m 0644 units/60-xpmem.rules "$(DESTDIR)$(UDEVDIR)/rules.d/60-xpmem.rules"
+
+# --- packages --------------------------------------------------------------
+# install-dkms: the module's sources, this Makefile (DKMS runs its `module`
+# target: probes, then Kbuild) and dkms.conf with VERSION filled in, where
+# `dkms add` looks for them: then `dkms install xpmem/$(VERSION) -k KVER`.
+DKMSDIR		?= /usr/src/xpmem-$(VERSION)
+DKMS_FILES	= Makefile Kbuild $(filter-out %.mod.c,$(wildcard module/Kbuild module/*.[ch] \
+		  module/uapi/*.h module/compat/*.[ch] module/compat/probes/*.c))
+
+install-dkms:
+	for f in $(DKMS_FILES); do install -D -m 0644 "$$f" "$(DESTDIR)$(DKMSDIR)/$$f" || exit 1; done
+	install -D -m 0755 module/compat/probe.sh "$(DESTDIR)$(DKMSDIR)/module/compat/probe.sh"
+	sed 's/#MODULE_VERSION#/$(VERSION)/' dkms.conf >"$(DESTDIR)$(DKMSDIR)/dkms.conf"
+
+# debs: dpkg-buildpackage -us -uc -b in a copy of the tree; the .debs, the
+# .changes and the .buildinfo land in debs/.
+debs:
+	@tests/packages/debs.sh
 
 clean:
 	-$(MAKE) -C "$(KDIR)" M="$(CURDIR)" clean 2>/dev/null
