@@ -29,7 +29,7 @@ SYSTEMDUNITDIR	?= $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd 
 MODULESLOADDIR	?= $(shell $(PKG_CONFIG) --variable=modulesloaddir systemd 2>/dev/null || echo /usr/lib/modules-load.d)
 TMPFILESDIR	?= $(shell $(PKG_CONFIG) --variable=tmpfilesdir systemd 2>/dev/null || echo /usr/lib/tmpfiles.d)
 DOCDIR		?= $(PREFIX)/share/doc/xpmem
-SLURMDIR	?= $(PREFIX)/lib/xpmem/slurm
+SLURMDIR	?= $(PREFIX)/share/xpmem/slurm
 BASHCOMPDIR	?= $(shell $(PKG_CONFIG) --variable=completionsdir bash-completion 2>/dev/null || \
 			echo /usr/share/bash-completion/completions)
 
@@ -55,8 +55,10 @@ module: module/compat/generated/config.h
 	$(MAKE) -C "$(KDIR)" M="$(CURDIR)" modules
 
 # --- userspace -------------------------------------------------------------
+# the control archive first: xpmemctl and xpmemd both link it, and two
+# makes building it at once (make -j) would truncate it
 lib:
-	$(MAKE) -C libxpmem
+	$(MAKE) -C libxpmem all control
 
 xpmemctl: lib
 	$(MAKE) -C xpmemctl

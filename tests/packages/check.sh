@@ -82,8 +82,8 @@ step xpmem_utils_holds_tools_units_rules_and_slurm_scripts holds xpmem-utils \
 	/usr/lib/tmpfiles.d/xpmem.conf /lib/udev/rules.d/60-xpmem.rules \
 	/usr/lib/modules-load.d/xpmem.conf /usr/share/bash-completion/completions/xpmemctl \
 	/usr/share/man/man8/xpmemctl.8.gz /usr/share/man/man8/xpmemd.8.gz \
-	/usr/share/man/man5/xpmemd.conf.5.gz /usr/lib/xpmem/slurm/xpmem-prolog.sh \
-	/usr/lib/xpmem/slurm/xpmem-epilog.sh /etc/xpmem/xpmemd.conf.d/
+	/usr/share/man/man5/xpmemd.conf.5.gz /usr/share/xpmem/slurm/xpmem-prolog.sh \
+	/usr/share/xpmem/slurm/xpmem-epilog.sh /etc/xpmem/xpmemd.conf.d/
 step xpmem_dkms_holds_the_module_sources_and_dkms_conf holds xpmem-dkms \
 	"/usr/src/xpmem-$VERSION/dkms.conf" "/usr/src/xpmem-$VERSION/Makefile" \
 	"/usr/src/xpmem-$VERSION/module/compat/probe.sh" "/usr/src/xpmem-$VERSION/module/main.c"

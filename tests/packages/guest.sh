@@ -162,9 +162,9 @@ slurm() {
 	local root=/sys/fs/cgroup/xpmem-pkg
 	mkdir -p "$root/job_77" || return 1
 	SLURM_JOB_ID=77 SLURM_JOB_UID=0 XPMEM_CGROUP_ROOT=$root \
-		/usr/lib/xpmem/slurm/xpmem-prolog.sh || return 1
+		/usr/share/xpmem/slurm/xpmem-prolog.sh || return 1
 	xpmemctl -j job list | grep '"id":77,' || return 1
-	SLURM_JOB_ID=77 XPMEM_CGROUP_ROOT=$root /usr/lib/xpmem/slurm/xpmem-epilog.sh || return 1
+	SLURM_JOB_ID=77 XPMEM_CGROUP_ROOT=$root /usr/share/xpmem/slurm/xpmem-epilog.sh || return 1
 	rmdir "$root/job_77" "$root"
 	! xpmemctl -j job list | grep -q '"id":77,'
 }
