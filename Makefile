@@ -41,7 +41,7 @@ SAN_FLAGS	:= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 export CC CFLAGS SAN_FLAGS VERSION PREFIX LIBDIR INCLUDEDIR
 
 .PHONY: FORCE all module lib xpmemctl xpmemd tests examples check check-all \
-	check-host check-guest check-debug demo demo-run soak install install-lib \
+	check-host check-guest check-debug check-kernels demo demo-run soak install install-lib \
 	install-module install-xpmemctl install-xpmemd install-udev install-dkms \
 	debs check-packages clean checkpatch bench
 
@@ -95,6 +95,11 @@ check-guest: all
 # Not part of check: tests/debug/README.md.
 check-debug: tests xpmemctl
 	@tests/debug/check.sh
+
+# check-kernels: the module suite on every installed Debian kernel and on
+# the newest one of sid (KERNELS=... for others), one line per kernel.
+check-kernels: tests
+	@tests/kernels/run.sh
 
 demo:
 	@tests/deps.sh

@@ -83,14 +83,34 @@ host_suites() {
 	[ $found = 1 ] || say "# no host tests in tests/unit"
 }
 
+# Installed Debian kernels with headers and an image, but for $KVER.
+other_kernels() {
+	local k
+	for k in $(ls -1 /lib/modules 2>/dev/null | sort -V); do
+		[ "$k" != "${KVER:-}" ] && [ -e "/lib/modules/$k/build/Makefile" ] &&
+			[ -e "/boot/vmlinuz-$k" ] && echo "$k"
+	done
+}
+
 guest_suites() {
-	local s=tests/kmod/suite.sh
+	local s=tests/kmod/suite.sh k ko
 	if [ -x "$s" ]; then
 		suite "$s (guest)" tests/vm/run ${KVER:+--kver "$KVER"} -- "$s"
 	else
 		say "not ok - $s exists"
 		failed=$((failed + 1))
 	fi
+	# The module suite on every other installed kernel too (6.1 and 6.12 on
+	# bookworm), without what tests userspace only (ASan builds, the CLI).
+	for k in $(other_kernels); do
+		if ! ko=$(tests/kbuild.sh "/lib/modules/$k/build" "tests/.cache/kbuild/$k"); then
+			say "not ok - the module builds for $k"
+			failed=$((failed + 1))
+			continue
+		fi
+		suite "$s (guest, $k)" env XPMEM_KO="$ko" XPMEM_SUITE_ASAN=0 \
+			XPMEM_SUITE_CTL=0 tests/vm/run --kver "$k" -- "$s"
+	done
 	# the daemon suite boots systemd as PID 1: one more guest
 	s=tests/kmod/daemon.sh
 	if [ -x "$s" ]; then

@@ -13,8 +13,10 @@ pkgs=(
 	gcc g++ make libc6-dev pkg-config man-db
 	linux-headers-amd64
 	libnl-genl-3-dev libsystemd-dev
-	# the guest: its kernel, qemu, the initramfs tools
-	linux-image-amd64
+	# the guests: Debian 12's kernels (6.1, and 6.12 from its security
+	# archive: make check runs the module suite on both), qemu, the
+	# initramfs tools
+	linux-image-amd64 linux-image-6.12-amd64 linux-headers-6.12-amd64
 	qemu-system-x86
 	busybox-static cpio kmod xz-utils zstd
 	util-linux coreutils grep gzip

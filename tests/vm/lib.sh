@@ -152,8 +152,8 @@ vm_module_files() {
 	local kver=$1 m
 	[ -n "$kver" ] || return 0
 	for m in "${VM_MODULES[@]}"; do
-		modprobe -S "$kver" --show-depends "$m" ||
-			vm_die "module $m not found for $kver"
+		modprobe ${VM_MODROOT:+-d "$VM_MODROOT"} -S "$kver" --show-depends "$m" ||
+			vm_die "module $m not found for $kver${VM_MODROOT:+ in $VM_MODROOT}"
 	done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }'
 }
 
@@ -204,11 +204,12 @@ _vm_initramfs_build() {
 
 # vm_initramfs KVER: print the path of the cached initramfs for KVER, or
 # (KVER empty) of the one without modules, for a kernel that has the virtio,
-# 9p and overlay drivers built in.
+# 9p and overlay drivers built in.  The modules come from the host's
+# /lib/modules, or from VM_MODROOT/lib/modules (another root's kernel).
 vm_initramfs() {
 	local kver=$1 out="$VM_CACHE/initramfs-${1:-builtin}.cpio"
-	[ -z "$kver" ] || [ -e "/lib/modules/$kver/modules.dep" ] ||
-		vm_die "no /lib/modules/$kver/modules.dep"
+	[ -z "$kver" ] || [ -e "${VM_MODROOT:-}/lib/modules/$kver/modules.dep" ] ||
+		vm_die "no ${VM_MODROOT:-}/lib/modules/$kver/modules.dep"
 	vm_locked _vm_initramfs_build "$kver" "$out" || vm_die "initramfs build failed"
 	echo "$out"
 }
