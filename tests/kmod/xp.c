@@ -277,7 +277,17 @@ static int ex_run(struct ex_state *st, struct chan *ch, const struct ex_msg *m,
 	case EX_MIGRATE: {
 		unsigned long from = 1UL << m->a, to = 1UL << m->b;
 
-		r = syscall(SYS_migrate_pages, 0, NODE_BITS + 1, &from, &to);
+		/*
+		 * Pages not yet on an LRU list (fresh ones in a per-CPU
+		 * batch) cannot be isolated: the kernel skips them and
+		 * says how many it left. Try a few times.
+		 */
+		for (int i = 0; i < 5; i++) {
+			r = syscall(SYS_migrate_pages, 0, NODE_BITS + 1, &from, &to);
+			if (r <= 0)
+				break;
+			usleep(100000);
+		}
 		*val = r;
 		break;
 	}
