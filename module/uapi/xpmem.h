@@ -43,8 +43,12 @@
  *  - A page the exporter cannot write (a read-only file mapping) is never
  *    writable through an attachment.
  *  - Segment and permit ids are random; they reveal no pid and no counter.
- *  - Unmapping part of an attachment only loses that part (no SIGKILL);
- *    mremap of an attachment fails with EINVAL.
+ *  - Unmapping part of an attachment only loses that part (no SIGKILL).
+ *    mremap cannot move an attachment (EINVAL) or grow it (EFAULT);
+ *    shrinking it in place unmaps the tail. mprotect() is honoured, within
+ *    what the permit grants (PROT_WRITE on an RDONLY attachment: EACCES).
+ *  - Only ATTACH maps a segment: remap_file_pages() on an attachment, or an
+ *    mmap of the segment's file reached any other way, fails with EACCES.
  *  - XPMEM_ATTACH_SAME_VADDR maps the attachment at the exporter's own
  *    address, so pointer-rich structures can be walked in place.
  */
@@ -85,7 +89,8 @@ enum {
  *
  * XPMEM_ATTACH_SAME_VADDR: map at the source address of the attached part
  * (segment start + offset) and never replace an existing mapping: EBUSY if
- * any page of that range is already mapped in the caller. vaddr must be 0.
+ * any page of that range is already mapped in the caller, EPERM if it lies
+ * below vm.mmap_min_addr (as for mmap). vaddr must be 0.
  */
 #define XPMEM_ATTACH_SAME_VADDR	0x1
 #define XPMEM_ATTACH_FLAGS_ALL	XPMEM_ATTACH_SAME_VADDR
