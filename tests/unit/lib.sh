@@ -107,7 +107,7 @@ copy_tree() {
 	cp Makefile "$dst/" &&
 	cp libxpmem/Makefile libxpmem/xpmem.c libxpmem/libxpmem.map \
 		libxpmem/*.pc.in "$dst/libxpmem/" &&
-	cp module/uapi/xpmem.h "$dst/module/uapi/"
+	cp module/uapi/xpmem.h module/uapi/xpmem_netlink.h "$dst/module/uapi/"
 }
 
 install_honours_destdir() {
@@ -115,7 +115,8 @@ install_honours_destdir() {
 	copy_tree "$src" || return 1
 	clean_make -C "$src/libxpmem" install DESTDIR="$dst" PREFIX=/usr >/dev/null || return 1
 	for f in usr/lib/libxpmem.so.0.0.0 usr/lib/libxpmem.a usr/include/xpmem.h \
-		 usr/lib/pkgconfig/xpmem.pc usr/lib/pkgconfig/cray-xpmem.pc; do
+		 usr/include/xpmem_netlink.h usr/lib/pkgconfig/xpmem.pc \
+		 usr/lib/pkgconfig/cray-xpmem.pc; do
 		[ -f "$dst/$f" ] || { echo "missing $f"; return 1; }
 	done
 	[ "$(readlink "$dst/usr/lib/libxpmem.so.0")" = libxpmem.so.0.0.0 ] || return 1
