@@ -46,11 +46,12 @@ count() {
 
 # suite NAME COMMAND...: run one suite, output live to the terminal and log.
 suite() {
-	local name=$1 rc
+	local name=$1 rc start=$SECONDS
 	shift
 	say "# $name"
 	"$@" </dev/null 2>&1 | tee -a "$log" "$out"
 	rc=${PIPESTATUS[0]}
+	say "# $name: $((SECONDS - start)) s"
 	count "$out"
 	if [ "$rc" -ne 0 ] && ! grep -qE '^not ok( |$)' "$out"; then
 		say "not ok - $name exited with status $rc"
