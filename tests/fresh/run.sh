@@ -99,8 +99,11 @@ for m in proc sys dev dev/pts dev/shm; do
 	esac && mounted+=("$work/$m")
 done
 
-# A clean clone: what is committed, nothing built, no caches.
-git clone -q --no-local "$REPO" "$work/root/xpmem" || die "git clone failed"
+# A clean clone of the commit checked out here: what is committed, nothing
+# built, no caches.
+head=$(git -C "$REPO" rev-parse HEAD) || die "$REPO is not a git work tree"
+git clone -q --no-local --no-checkout "$REPO" "$work/root/xpmem" &&
+	git -C "$work/root/xpmem" checkout -q "$head" || die "git clone failed"
 
 inside() {
 	chroot "$work" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
