@@ -1,12 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# metrics.sh - host tests of `xpmemctl stats --format=prometheus', as TAP:
+# metrics.sh - host tests of `xpmemctl stats --format=prometheus' and of
+# what writes it for node_exporter, as TAP:
 #  - metrics_test.c against xpmemctl/metrics.c (plain, and with ASan/UBSan
 #    as asan/...): the exact text of a known dump, escaping, order;
 #  - its exposition with every awkward user name passes the strict format
 #    checker promtext.py, in both variants (and `promtool check metrics'
 #    where promtool is installed), and the checker refuses broken texts;
+#  - units/xpmem-metrics.{service,timer} pass `systemd-analyze verify',
+#    keep a low `systemd-analyze security' exposure, and say what they
+#    must; the Debian package does not enable the timer.
 # Exits non-zero if any test failed.
 
 # shellcheck disable=SC2317	# the tests are called through check()
@@ -22,6 +26,9 @@ FLAGS=(-std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -O2 -g -Ixpmemctl -Ilibxpm
 SRC=(tests/unit/metrics_test.c xpmemctl/metrics.c)
 # shellcheck disable=SC2054	# the comma belongs to -Wl
 WRAP=(-Wl,--wrap=getpwuid)
+SERVICE=units/xpmem-metrics.service
+TIMER=units/xpmem-metrics.timer
+MAX_EXPOSURE=2.0
 TMP=$(mktemp -d /tmp/xpmem-metrics.XXXXXX) || exit 1
 trap 'rm -rf "$TMP"' EXIT
 failed=0
@@ -139,9 +146,66 @@ checker_accepts_what_the_formats_allow() {
 		"$CHECKER" --openmetrics
 }
 
+# ---- the units -----------------------------------------------------------------
+
+# The units with ExecStart= pointing at something that exists here.
+units_here() {
+	mkdir -p "$TMP/units"
+	sed 's|/usr/sbin/xpmemctl|/bin/true|' "$SERVICE" >"$TMP/units/xpmem-metrics.service"
+	cp "$TIMER" "$TMP/units/xpmem-metrics.timer"
+}
+
+units_verify() {
+	command -v systemd-analyze >/dev/null || { echo "SKIP: no systemd-analyze"; return 77; }
+	local out
+	units_here
+	out=$(systemd-analyze verify --man=no "$TMP/units/xpmem-metrics.service" \
+		"$TMP/units/xpmem-metrics.timer" 2>&1) || { echo "$out"; return 1; }
+	# warnings come back on stderr with status 0 too
+	[ -z "$out" ] || { echo "$out"; return 1; }
+}
+
+service_exposure_is_low() {
+	command -v systemd-analyze >/dev/null || { echo "SKIP: no systemd-analyze"; return 77; }
+	local out level
+	units_here
+	out=$(systemd-analyze security --offline=yes "$TMP/units/xpmem-metrics.service" 2>&1)
+	level=$(printf '%s\n' "$out" |
+		sed -n 's/.*Overall exposure level for xpmem-metrics.service: \([0-9.]*\).*/\1/p')
+	echo "exposure $level (at most $MAX_EXPOSURE)"
+	[ -n "$level" ] && awk -v l="$level" -v m="$MAX_EXPOSURE" 'BEGIN { exit !(l <= m) }'
+}
+
+service_writes_the_textfile_atomically_as_root_with_net_admin_only() {
+	local dir=/var/lib/prometheus/node-exporter
+	# shellcheck disable=SC2016	# ${XPMEM_METRICS_DIR} is for systemd
+	grep -qx 'Type=oneshot' "$SERVICE" &&
+	grep -qx "Environment=XPMEM_METRICS_DIR=$dir" "$SERVICE" &&
+	grep -qx 'ExecStart=/usr/sbin/xpmemctl stats --format=prometheus --output=${XPMEM_METRICS_DIR}/xpmem.prom' "$SERVICE" &&
+	grep -qx "ReadWritePaths=-$dir" "$SERVICE" &&
+	grep -qx 'ProtectSystem=strict' "$SERVICE" &&
+	grep -qx 'CapabilityBoundingSet=CAP_NET_ADMIN' "$SERVICE" &&
+	grep -qx 'RestrictAddressFamilies=AF_NETLINK AF_UNIX' "$SERVICE" &&
+	! grep -q '^User=\|^DynamicUser=\|^PrivateUsers=\|^PrivateNetwork=' "$SERVICE" &&
+	! grep -q '^\[Install\]' "$SERVICE"
+}
+
+timer_runs_it_every_15s_and_is_not_enabled_by_the_package() {
+	grep -qx 'OnUnitActiveSec=15s' "$TIMER" &&
+	grep -qx 'OnBootSec=15s' "$TIMER" &&
+	grep -qx 'AccuracySec=1s' "$TIMER" &&
+	grep -qx 'WantedBy=timers.target' "$TIMER" &&
+	grep -qx $'\tdh_installsystemd --no-enable xpmem-metrics.timer' debian/rules &&
+	grep -qx 'lib/systemd/system/xpmem-metrics.\*' debian/xpmem-utils.install
+}
+
 check sample_is_valid_prometheus_text
 check sample_is_valid_openmetrics_text
 check sample_passes_promtool
 check checker_refuses_broken_text
 check checker_accepts_what_the_formats_allow
+check units_verify
+check service_exposure_is_low
+check service_writes_the_textfile_atomically_as_root_with_net_admin_only
+check timer_runs_it_every_15s_and_is_not_enabled_by_the_package
 exit $failed
