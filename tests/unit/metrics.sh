@@ -195,7 +195,7 @@ timer_runs_it_every_15s_and_is_not_enabled_by_the_package() {
 	grep -qx 'OnBootSec=15s' "$TIMER" &&
 	grep -qx 'AccuracySec=1s' "$TIMER" &&
 	grep -qx 'WantedBy=timers.target' "$TIMER" &&
-	grep -qx $'\tdh_installsystemd --no-enable xpmem-metrics.timer' debian/rules &&
+	grep -qx $'\tdh_installsystemd -p xpmem-utils --no-enable xpmem-metrics.timer' debian/rules &&
 	grep -qx 'lib/systemd/system/xpmem-metrics.\*' debian/xpmem-utils.install
 }
 
