@@ -21,6 +21,8 @@ enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_PROMETHEUS, FORMAT_OPENMETRICS };
 
 static const char *const format_names[] = { "text", "json", "prometheus", "openmetrics" };
 
+#define NFORMATS	(int)(sizeof(format_names) / sizeof(format_names[0]))
+
 /* A dump changed by a job or quota change under way is read again. */
 #define DUMP_TRIES	3
 
@@ -155,10 +157,10 @@ static int take_format(int *argc, const char *argv[], enum format *fmt)
 			argv[j++] = argv[i];
 			continue;
 		}
-		for (k = 0; k < (int)(sizeof(format_names) / sizeof(format_names[0])); k++)
+		for (k = 0; k < NFORMATS; k++)
 			if (!strcmp(value, format_names[k]))
 				break;
-		if (k == (int)(sizeof(format_names) / sizeof(format_names[0])))
+		if (k == NFORMATS)
 			return bad_value("format", value);
 		if (json && k != FORMAT_JSON)
 			return usage_error(argv[0], "-j and --format %s contradict each other",

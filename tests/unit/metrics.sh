@@ -179,9 +179,10 @@ service_exposure_is_low() {
 service_writes_the_textfile_atomically_as_root_with_net_admin_only() {
 	local dir=/var/lib/prometheus/node-exporter
 	# shellcheck disable=SC2016	# ${XPMEM_METRICS_DIR} is for systemd
+	local run='/usr/sbin/xpmemctl stats --format=prometheus --output=${XPMEM_METRICS_DIR}/xpmem.prom'
 	grep -qx 'Type=oneshot' "$SERVICE" &&
 	grep -qx "Environment=XPMEM_METRICS_DIR=$dir" "$SERVICE" &&
-	grep -qx 'ExecStart=/usr/sbin/xpmemctl stats --format=prometheus --output=${XPMEM_METRICS_DIR}/xpmem.prom' "$SERVICE" &&
+	grep -qxF "ExecStart=$run" "$SERVICE" &&
 	grep -qx "ReadWritePaths=-$dir" "$SERVICE" &&
 	grep -qx 'ProtectSystem=strict' "$SERVICE" &&
 	grep -qx 'CapabilityBoundingSet=CAP_NET_ADMIN' "$SERVICE" &&
