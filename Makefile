@@ -146,6 +146,8 @@ install-xpmemd: xpmemd
 		"$(DESTDIR)$(SYSCONFDIR)/xpmem/xpmemd.conf.d"
 	sed 's|/usr/sbin/|$(SBINDIR)/|g' units/xpmemd.service \
 		>"$(DESTDIR)$(SYSTEMDUNITDIR)/xpmemd.service"
+	for u in xpmem-metrics.service xpmem-metrics.timer; do sed 's|/usr/sbin/|$(SBINDIR)/|g' \
+		units/$$u >"$(DESTDIR)$(SYSTEMDUNITDIR)/$$u" || exit 1; done
 	install -D -m 0644 units/modules-load.d/xpmem.conf "$(DESTDIR)$(MODULESLOADDIR)/xpmem.conf"
 	install -D -m 0644 units/xpmem.tmpfiles "$(DESTDIR)$(TMPFILESDIR)/xpmem.conf"
 	install -D -m 0644 xpmemd/xpmemd.conf.example "$(DESTDIR)$(DOCDIR)/xpmemd.conf.example"

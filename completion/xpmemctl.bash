@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # xpmemctl.bash - bash completion for xpmemctl(8): subcommands, their
-# actions and keywords (and the values of policy settings), user and group
-# names after uid/gid keywords, and cgroup directories (relative to the
-# cgroup2 mount) after `cgroup'.
+# actions and keywords (and the values of policy settings and formats),
+# user and group names after uid/gid keywords, cgroup directories
+# (relative to the cgroup2 mount) after `cgroup', files after --output.
 # Needs nothing from the bash-completion package.
 # shellcheck disable=SC2207	# COMPREPLY=($(compgen ...)) is the idiom
 
@@ -40,15 +40,22 @@ _xpmemctl() {
 		revoke monitor version help"
 	local i cmd='' at=0 mnt
 
+	# a file after -o/--output, wherever it is
+	if [[ $prev == -o || $prev == --output ]]; then
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return
+	fi
 	# the subcommand is the first word that is not a global option
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
-		-j|--json|-h|--help|-v|--version) ;;
+		-j|--json|-h|--help|-v|--version|--output=*) ;;
+		-o|--output) ((i++)) ;;
 		*) cmd=${COMP_WORDS[i]}; at=$i; break ;;
 		esac
 	done
 	if [[ -z $cmd ]]; then
-		COMPREPLY=($(compgen -W "$cmds -j --json -h --help -v --version" -- "$cur"))
+		COMPREPLY=($(compgen -W "$cmds -j --json -o --output -h --help -v --version" \
+			-- "$cur"))
 		return
 	fi
 
@@ -56,6 +63,9 @@ _xpmemctl() {
 	case ${prev#--} in
 	uid|peer-uid)
 		COMPREPLY=($(compgen -u -- "$cur"))
+		return ;;
+	format)
+		COMPREPLY=($(compgen -W "text json prometheus openmetrics" -- "$cur"))
 		return ;;
 	gid)
 		COMPREPLY=($(compgen -g -- "$cur"))
@@ -86,7 +96,11 @@ _xpmemctl() {
 	attachments)
 		COMPREPLY=($(compgen -W "--permits -j --json -h --help" -- "$cur")) ;;
 	stats)
-		[[ $n == 1 ]] && COMPREPLY=($(compgen -W "all uid job" -- "$cur")) ;;
+		if [[ $n == 1 ]]; then
+			COMPREPLY=($(compgen -W "all uid job --format" -- "$cur"))
+		else
+			_xpmemctl_unused --format
+		fi ;;
 	policy)
 		if [[ $n == 1 ]]; then
 			COMPREPLY=($(compgen -W "show set reset" -- "$cur"))

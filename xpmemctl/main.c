@@ -5,6 +5,9 @@
  * that output is buffered and shown only when the command succeeds, so a
  * failure never leaves half a table or half a JSON document behind.
  *
+ * With -o FILE that output goes to FILE instead, replaced atomically
+ * (outfile.c), so a timer can keep a file for node_exporter up to date.
+ *
  * Exit status: 0 ok, 1 failed, 2 usage error.
  */
 #include <errno.h>
@@ -18,6 +21,7 @@
 const char *prog = "xpmemctl";
 bool json;
 FILE *out;
+static const char *output;	/* -o/--output */
 
 static const struct {
 	const char *name;
@@ -34,7 +38,8 @@ static const struct {
 	{ "permits", permits_main, "List the access permits",
 	  "[-j] permits" },
 	{ "stats", stats_main, "Show the counters, globally or per uid or job",
-	  "[-j] stats [all | uid [<uid>] | job [<id>]]" },
+	  "[-j] stats [all | uid [<uid>] | job [<id>]]\n"
+	  "                           [--format <text | json | prometheus | openmetrics>]" },
 	{ "policy", policy_main, "Show, set or reset the settings of the site policy",
 	  "[-j] policy [show]\n"
 	  "       %s policy set [compat | strict] [visibility <own | all>]\n"
@@ -81,13 +86,16 @@ static void print_usage(FILE *f, const char *name)
 
 static void print_help(FILE *f)
 {
-	fprintf(f, "Usage: %s [-j | --json] [<command> [<arguments>]]\n\n"
+	fprintf(f, "Usage: %s [-j | --json] [-o <file>] [<command> [<arguments>]]\n\n"
 		"Commands (the default is status):\n", prog);
 	for (size_t i = 0; i < NCMDS; i++)
 		fprintf(f, "  %-12s  %s\n", cmds[i].name, cmds[i].summary);
 	fprintf(f, "\n"
 		"Options:\n"
 		"  -j, --json     print one JSON document (monitor: one per line)\n"
+		"  -o, --output <file>\n"
+		"                 write the output to <file> instead, replacing it\n"
+		"                 atomically, and only if the command succeeds\n"
 		"  -h, --help     show this help, or with a command its arguments\n"
 		"  -v, --version  same as the version command\n\n"
 		"Keywords may also be written as options: `uid 1000' or `--uid 1000'.\n"
@@ -129,19 +137,44 @@ const char *value_of(int argc, const char *argv[], int i, const char *cmd)
 }
 
 /*
- * Take -j/--json and -h/--help out of a subcommand's arguments, wherever
- * they are. Returns 1 if help was asked for.
+ * -o FILE, --output FILE or --output=FILE at ARGV[*I]: keep FILE and step
+ * *I past it. 0: not this option, 1: taken, -1: FILE is missing.
+ */
+static int output_option(int argc, const char *argv[], int *i)
+{
+	const char *arg = argv[*i];
+
+	if (!strncmp(arg, "--output=", 9)) {
+		output = arg + 9;
+		return 1;
+	}
+	if (strcmp(arg, "-o") && strcmp(arg, "--output"))
+		return 0;
+	if (*i + 1 >= argc) {
+		fprintf(stderr, "%s: missing file after `%s'\n", prog, arg);
+		return -1;
+	}
+	output = argv[++*i];
+	return 1;
+}
+
+/*
+ * Take -j/--json, -o/--output and -h/--help out of a subcommand's
+ * arguments, wherever they are. Returns 1 if help was asked for, -1 if
+ * --output lacks its file.
  */
 static int common_options(int *argc, const char *argv[])
 {
-	int i, j, help = 0;
+	int i, j, help = 0, taken;
 
 	for (i = j = 1; i < *argc; i++) {
 		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json"))
 			json = true;
 		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
 			help = 1;
-		else
+		else if ((taken = output_option(*argc, argv, &i)) < 0)
+			return -1;
+		else if (!taken)
 			argv[j++] = argv[i];
 	}
 	*argc = j;
@@ -149,9 +182,19 @@ static int common_options(int *argc, const char *argv[])
 	return help;
 }
 
-/* Show what the command buffered, if it succeeded; a failed write fails. */
-static int flush_output(char *buf, size_t len, int ret)
+/*
+ * Show what the command buffered, if it succeeded; a failed write fails.
+ * With --output it goes to that file, or the file stays as it was.
+ */
+static int flush_output(struct outfile *of, char *buf, size_t len, int ret)
 {
+	if (output) {
+		if (ret == EXIT_OK)
+			ret = outfile_commit(of, buf, len);
+		else
+			outfile_discard(of);
+		len = 0;
+	}
 	if (ret == EXIT_OK && len && fwrite(buf, 1, len, stdout) != len)
 		ret = EXIT_FAIL;
 	if (fflush(stdout) == EOF || ferror(stdout)) {
@@ -164,14 +207,21 @@ static int flush_output(char *buf, size_t len, int ret)
 int main(int argc, const char *argv[])
 {
 	static const char *status_argv[] = { "status", NULL, NULL };
+	struct outfile of = { .fd = -1 };
 	const char **args;
 	char *buf = NULL;
 	size_t len = 0, i;
-	int nargs, ret;
+	int nargs, ret, at;
 
 	for (argc--, argv++; argc > 0 && argv[0][0] == '-'; argc--, argv++) {
+		at = 0;
 		if (!strcmp(argv[0], "-j") || !strcmp(argv[0], "--json")) {
 			json = true;
+		} else if ((ret = output_option(argc, argv, &at)) != 0) {
+			if (ret < 0)
+				return EXIT_USAGE;
+			argc -= at;
+			argv += at;
 		} else if (!strcmp(argv[0], "-h") || !strcmp(argv[0], "--help")) {
 			print_help(stdout);
 			return EXIT_OK;
@@ -214,20 +264,34 @@ int main(int argc, const char *argv[])
 	}
 	memcpy(args, argv, (size_t)argc * sizeof(*args));
 	nargs = argc;
-	if (common_options(&nargs, args)) {
-		print_usage(stdout, cmds[i].name);
+	ret = common_options(&nargs, args);
+	if (ret) {
+		if (ret > 0)
+			print_usage(stdout, cmds[i].name);
 		free(args);
-		return EXIT_OK;
+		return ret > 0 ? EXIT_OK : EXIT_USAGE;
+	}
+	if (output && cmds[i].main == monitor_main) {
+		free(args);
+		return usage_error("monitor", "--output takes a command's whole output; "
+				   "monitor streams");
+	}
+	/* first: a file that cannot be written is said before anything is done */
+	if (output && (ret = outfile_open(&of, output)) != EXIT_OK) {
+		free(args);
+		return ret;
 	}
 	out = open_memstream(&buf, &len);
 	if (!out) {
 		perror(prog);
+		if (output)
+			outfile_discard(&of);
 		free(args);
 		return EXIT_FAIL;
 	}
 	ret = cmds[i].main(nargs, args);
 	fclose(out);
-	ret = flush_output(buf, len, ret);
+	ret = flush_output(&of, buf, len, ret);
 	free(buf);
 	free(args);
 	return ret;

@@ -3,8 +3,12 @@
  * stats.c - `xpmemctl stats': the global counters, or a table of every
  * scope (`all'), of the uids (`uid [U]') or of the registered jobs
  * (`job [ID]'). The kernel's dump gives all scopes; we filter.
+ * --format picks text (the default), json (-j) or Prometheus text
+ * (metrics.c: every scope unless one is asked for).
  */
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "xpmemctl.h"
 
@@ -13,8 +17,18 @@ static const char *const heads[] = {
 	">MAPPED", ">FAULTS", ">DENIALS", ">QUOTA-HITS",
 };
 
+enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_PROMETHEUS, FORMAT_OPENMETRICS };
+
+static const char *const format_names[] = { "text", "json", "prometheus", "openmetrics" };
+
+#define NFORMATS	(int)(sizeof(format_names) / sizeof(format_names[0]))
+
+/* A dump changed by a job or quota change under way is read again. */
+#define DUMP_TRIES	3
+
 struct filter {
 	struct table t;
+	struct metrics m;
 	int scope;		/* -1: all */
 	bool has_id;
 	uint64_t id;
@@ -41,15 +55,29 @@ static void json_stats(const struct xpmem_ctl_stats *s)
 	j_close('}');
 }
 
+static bool wanted(const struct filter *f, const struct xpmem_ctl_stats *s)
+{
+	uint64_t id = s->scope == XPMEM_SCOPE_JOB ? s->job_id : s->uid;
+
+	if (f->scope >= 0 && (uint32_t)f->scope != s->scope)
+		return false;
+	return !f->has_id || id == f->id;
+}
+
+static int keep(const struct xpmem_ctl_stats *s, void *arg)
+{
+	struct filter *f = arg;
+
+	return wanted(f, s) ? metrics_add(s, &f->m) : 0;
+}
+
 static int row(const struct xpmem_ctl_stats *s, void *arg)
 {
 	struct filter *f = arg;
 	uint64_t id = s->scope == XPMEM_SCOPE_JOB ? s->job_id : s->uid;
 	char num[16], sz[32];
 
-	if (f->scope >= 0 && (uint32_t)f->scope != s->scope)
-		return 0;
-	if (f->has_id && id != f->id)
+	if (!wanted(f, s))
 		return 0;
 	if (json) {
 		json_stats(s);
@@ -94,15 +122,74 @@ static void print_global(const struct xpmem_ctl_stats *s)
 		(unsigned long long)s->pages_unmapped_total);
 }
 
+/* The whole dump, read again if it changed under us, as Prometheus text. */
+static int print_metrics(struct xpmem_ctl *ctl, struct filter *f, enum metrics_format fmt)
+{
+	int ret, tries = 0;
+
+	do {
+		metrics_free(&f->m);
+		ret = xpmem_ctl_stats_dump(ctl, keep, f);
+	} while (ret == -EAGAIN && ++tries < DUMP_TRIES);
+	if (ret >= 0)
+		metrics_print(&f->m, fmt);
+	metrics_free(&f->m);
+	return ret;
+}
+
+/*
+ * Take `--format F', `--format=F' or `format F' out of ARGV (the first
+ * stays the command's name) into *FMT. EXIT_OK or a usage error.
+ */
+static int take_format(int *argc, const char *argv[], enum format *fmt)
+{
+	const char *value = NULL;
+	int i, j, k;
+
+	for (i = j = 1; i < *argc; i++) {
+		if (!strncmp(argv[i], "--format=", 9)) {
+			value = argv[i] + 9;
+		} else if (is_kw(argv[i], "format")) {
+			value = value_of(*argc, argv, ++i, argv[0]);
+			if (!value)
+				return EXIT_USAGE;
+		} else {
+			argv[j++] = argv[i];
+			continue;
+		}
+		for (k = 0; k < NFORMATS; k++)
+			if (!strcmp(value, format_names[k]))
+				break;
+		if (k == NFORMATS)
+			return bad_value("format", value);
+		if (json && k != FORMAT_JSON)
+			return usage_error(argv[0], "-j and --format %s contradict each other",
+					   value);
+		*fmt = k;
+	}
+	*argc = j;
+	argv[j] = NULL;
+	return EXIT_OK;
+}
+
 int stats_main(int argc, const char *argv[])
 {
 	struct filter f = { .scope = XPMEM_SCOPE_GLOBAL };
+	enum format fmt = json ? FORMAT_JSON : FORMAT_TEXT;
 	struct xpmem_ctl_stats st;
 	struct xpmem_ctl *ctl;
 	bool dump = false;
 	uint32_t uid;
 	int ret;
 
+	ret = take_format(&argc, argv, &fmt);
+	if (ret != EXIT_OK)
+		return ret;
+	json = fmt == FORMAT_JSON;
+	if (fmt == FORMAT_PROMETHEUS || fmt == FORMAT_OPENMETRICS) {
+		dump = true;
+		f.scope = -1;
+	}
 	if (argc > 1) {
 		dump = true;
 		if (is_kw(argv[1], "all"))
@@ -130,6 +217,14 @@ int stats_main(int argc, const char *argv[])
 	ctl = ctl_open();
 	if (!ctl)
 		return EXIT_FAIL;
+	if (fmt == FORMAT_PROMETHEUS || fmt == FORMAT_OPENMETRICS) {
+		ret = print_metrics(ctl, &f, fmt == FORMAT_PROMETHEUS ?
+				    METRICS_PROMETHEUS : METRICS_OPENMETRICS);
+		if (ret < 0)
+			goto err;
+		xpmem_ctl_close(ctl);
+		return EXIT_OK;
+	}
 	if (!dump) {
 		ret = xpmem_ctl_stats(ctl, &st);
 		if (ret < 0)

@@ -100,6 +100,38 @@ void j_ku64(const char *key, uint64_t v);
 void j_ku64_if(const char *key, bool present, uint64_t v);
 void j_khex(const char *key, uint64_t v);
 
+/* ---- Prometheus text (metrics.c) ---- */
+enum metrics_format {
+	METRICS_PROMETHEUS,	/* the text format 0.0.4 (node_exporter's textfile) */
+	METRICS_OPENMETRICS,	/* OpenMetrics 1.0.0, ending with "# EOF" */
+};
+struct metrics {
+	struct xpmem_ctl_stats *v;
+	size_t n, cap;
+};
+/* An xpmem_ctl_stats_cb: keep a copy of S. */
+int metrics_add(const struct xpmem_ctl_stats *s, void *arg);
+/* Print every family (HELP, TYPE, samples) of what was kept to out. */
+void metrics_print(struct metrics *m, enum metrics_format fmt);
+void metrics_free(struct metrics *m);
+/* NAME="VALUE" with VALUE escaped (\\, \", \n) to F. */
+void metrics_label(FILE *f, const char *name, const char *value);
+/* Is S valid UTF-8 (no overlong forms, no surrogates)? */
+bool metrics_utf8(const char *s);
+
+/* ---- --output FILE (outfile.c) ---- */
+struct outfile {
+	const char *path;
+	char *tmp;		/* the temporary file next to it */
+	int fd;
+};
+/* Create the temporary file; EXIT_OK, or EXIT_FAIL with a message. */
+int outfile_open(struct outfile *of, const char *path);
+/* Write LEN bytes of BUF to it, make it 0644, rename it over the path. */
+int outfile_commit(struct outfile *of, const char *buf, size_t len);
+/* Remove the temporary file: the path keeps what it had. */
+void outfile_discard(struct outfile *of);
+
 /* The name of an enum value, or its number as text if unknown. */
 const char *enum_name(enum xpmem_ctl_enum e, uint32_t v, char *buf, size_t len);
 

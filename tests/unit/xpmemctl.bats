@@ -5,7 +5,8 @@
 # does not exist here, so this checks what works without the module:
 # argument checking (exit 2, the bad value named), --help, version, the
 # "module not loaded" failure (exit 1) of every kernel command, JSON
-# output, the idempotent `job del', the man page and the completion.
+# output, --output's atomic replacement, the idempotent `job del', the
+# man page and the completion. (The Prometheus text itself: metrics.sh.)
 # Run: bats --tap tests/unit/xpmemctl.bats
 
 # shellcheck disable=SC2154	# bats' run sets stderr and stderr_lines
@@ -71,6 +72,11 @@ valid_json() {
 		stats all
 		stats uid 0
 		stats job 7
+		stats --format=prometheus
+		stats --format openmetrics
+		stats uid 0 format prometheus
+		stats all --format=text
+		stats --format=json
 		policy
 		policy show
 		policy set strict
@@ -105,6 +111,62 @@ valid_json() {
 @test "-j is also accepted after the command" {
 	run -1 --separate-stderr "$X" rule list -j
 	valid_json "$output"
+}
+
+@test "a bad or contradictory format is a usage error naming it" {
+	run -2 --separate-stderr "$X" stats --format=xml
+	assert_equal "$stderr" "xpmemctl: invalid format: \`xml'"
+	run -2 --separate-stderr "$X" stats --format=
+	assert_equal "$stderr" "xpmemctl: invalid format: \`'"
+	run -2 --separate-stderr "$X" stats all --format
+	assert_equal "${stderr_lines[0]}" "xpmemctl: stats: missing value after \`--format'"
+	run -2 --separate-stderr "$X" -j stats --format prometheus
+	assert_equal "${stderr_lines[0]}" \
+		"xpmemctl: stats: -j and --format prometheus contradict each other"
+	run -2 --separate-stderr "$X" stats --format=prometheus uid bob7
+	assert_equal "$stderr" "xpmemctl: invalid uid: \`bob7'"
+}
+
+@test "--output replaces the file with what the command printed, mode 0644" {
+	local f=$BATS_TEST_TMPDIR/out/version.txt
+	mkdir "$BATS_TEST_TMPDIR/out"
+	echo old >"$f"
+	chmod 600 "$f"
+	run -0 --separate-stderr "$X" --output "$f" version
+	assert_equal "$output" ""
+	assert_equal "$(cat "$f")" "$("$X" version)"
+	assert_equal "$(stat -c %a "$f")" 644
+	run -0 "$X" version -o "$f" -j
+	valid_json "$(cat "$f")"
+	run -0 "$X" version --output="$f"
+	assert_equal "$(ls -A "$BATS_TEST_TMPDIR/out")" version.txt	# no temporary left
+}
+
+@test "--output leaves the file as it was when the command fails" {
+	local f=$BATS_TEST_TMPDIR/out/xpmem.prom
+	mkdir "$BATS_TEST_TMPDIR/out"
+	echo "# old" >"$f"
+	run -1 --separate-stderr "$X" stats --format=prometheus --output "$f"
+	assert_equal "$stderr" "xpmemctl: $NOT_LOADED"
+	assert_equal "$(cat "$f")" "# old"
+	run -2 --separate-stderr "$X" stats --format=xml --output "$f"
+	assert_equal "$(cat "$f")" "# old"
+	assert_equal "$(ls -A "$BATS_TEST_TMPDIR/out")" xpmem.prom
+}
+
+@test "--output names the file it cannot write, before asking the kernel" {
+	run -1 --separate-stderr "$X" stats --format=prometheus --output /no/such/dir/xpmem.prom
+	assert_equal "$stderr" "xpmemctl: cannot write /no/such/dir/xpmem.prom: No such file or directory"
+	run -1 --separate-stderr "$X" -o "$BATS_TEST_TMPDIR" version
+	assert_equal "$stderr" "xpmemctl: cannot write $BATS_TEST_TMPDIR: Is a directory"
+	run -2 --separate-stderr "$X" -o "$BATS_TEST_TMPDIR/" version
+	assert_equal "$stderr" "xpmemctl: invalid output file: \`$BATS_TEST_TMPDIR/'"
+	run -2 --separate-stderr "$X" version --output
+	assert_equal "$stderr" "xpmemctl: missing file after \`--output'"
+	run -2 --separate-stderr "$X" monitor -o "$BATS_TEST_TMPDIR/events"
+	assert_equal "${stderr_lines[0]}" \
+		"xpmemctl: monitor: --output takes a command's whole output; monitor streams"
+	[ ! -e "$BATS_TEST_TMPDIR/events" ]
 }
 
 @test "job del succeeds without the module, with a warning" {
@@ -246,7 +308,7 @@ valid_json() {
 
 @test "--help lists every command" {
 	run -0 "$X" --help
-	assert_line --index 0 "Usage: xpmemctl [-j | --json] [<command> [<arguments>]]"
+	assert_line --index 0 "Usage: xpmemctl [-j | --json] [-o <file>] [<command> [<arguments>]]"
 	for cmd in status segments attachments permits stats policy rule job quota \
 		   revoke monitor version; do
 		assert_line --regexp "^  $cmd "
@@ -275,7 +337,11 @@ valid_json() {
 		c xpmemctl job add 7 uid ro
 		c xpmemctl revoke ""
 		c xpmemctl policy set strict visibility ""
-		c xpmemctl policy set strict ""'
+		c xpmemctl policy set strict ""
+		c xpmemctl stats ""
+		c xpmemctl stats all --format ""
+		c xpmemctl -o /dev/nul
+		c xpmemctl --output /dev/null st'
 	assert_line --index 0 "rule"
 	assert_line --index 1 "compat strict visibility default-max-segments"
 	assert_line --index 2 "gid peer-uid same-job"
@@ -283,4 +349,8 @@ valid_json() {
 	assert_line --index 4 "segid pid uid job"
 	assert_line --index 5 "own all"
 	assert_line --index 6 "visibility default-max-segments"
+	assert_line --index 7 "all uid job --format"
+	assert_line --index 8 "text json prometheus openmetrics"
+	assert_line --index 9 "/dev/null"
+	assert_line --index 10 "status stats"
 }
