@@ -20,7 +20,7 @@
 #include "xpmem_internal.h"
 
 #define CHUNK_SHIFT	9
-#define CHUNK_PAGES	(1UL << CHUNK_SHIFT)
+#define CHUNK_PAGES	BIT(CHUNK_SHIFT)
 #define CHUNK_MASK	(CHUNK_PAGES - 1)
 
 struct chunk {

@@ -162,7 +162,7 @@ struct xpmem_permit {
  * so the count is exact without walking page tables.
  */
 struct xpmem_pages {
-	spinlock_t lock;
+	spinlock_t lock;		/* the bits of every chunk */
 	struct xarray chunks;
 	atomic64_t count;
 };

@@ -18,7 +18,11 @@ static int mapped(unsigned long start, unsigned long end, pgoff_t pgoff,
 	return 0;
 }
 
-extern const struct file_operations probe_fops;
-const struct file_operations probe_fops = { .mmap_prepare = prepare };
-extern const struct vm_operations_struct probe_vm_ops;
-const struct vm_operations_struct probe_vm_ops = { .mapped = mapped };
+const struct file_operations *probe(void);
+const struct file_operations *probe(void)
+{
+	static const struct vm_operations_struct vm_ops = { .mapped = mapped };
+	static const struct file_operations fops = { .mmap_prepare = prepare };
+
+	return vm_ops.mapped ? &fops : NULL;
+}
