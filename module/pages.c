@@ -83,6 +83,14 @@ long xpmem_pages_mark(struct xpmem_pages *p, unsigned long first,
 	return set;
 }
 
+/* The bits [*lo, *hi) of chunk @idx that pages [first, end) cover. */
+static void chunk_span(unsigned long idx, unsigned long first,
+		       unsigned long end, unsigned long *lo, unsigned long *hi)
+{
+	*lo = max(first, idx << CHUNK_SHIFT) & CHUNK_MASK;
+	*hi = min(end - (idx << CHUNK_SHIFT), CHUNK_PAGES);
+}
+
 /* Clear pages [first, first + n); returns how many were set. */
 long xpmem_pages_clear(struct xpmem_pages *p, unsigned long first,
 		       unsigned long n)
@@ -96,8 +104,7 @@ long xpmem_pages_clear(struct xpmem_pages *p, unsigned long first,
 	spin_lock(&p->lock);
 	xa_for_each_range(&p->chunks, idx, c, first >> CHUNK_SHIFT,
 			  (end - 1) >> CHUNK_SHIFT) {
-		lo = max(first, idx << CHUNK_SHIFT) & CHUNK_MASK;
-		hi = min(end - (idx << CHUNK_SHIFT), CHUNK_PAGES);
+		chunk_span(idx, first, end, &lo, &hi);
 		for (bit = find_next_bit(c->bits, hi, lo); bit < hi;
 		     bit = find_next_bit(c->bits, hi, bit + 1)) {
 			__clear_bit(bit, c->bits);
@@ -122,8 +129,7 @@ bool xpmem_pages_any(struct xpmem_pages *p, unsigned long first,
 	spin_lock(&p->lock);
 	xa_for_each_range(&p->chunks, idx, c, first >> CHUNK_SHIFT,
 			  (end - 1) >> CHUNK_SHIFT) {
-		lo = max(first, idx << CHUNK_SHIFT) & CHUNK_MASK;
-		hi = min(end - (idx << CHUNK_SHIFT), CHUNK_PAGES);
+		chunk_span(idx, first, end, &lo, &hi);
 		if (find_next_bit(c->bits, hi, lo) < hi) {
 			any = true;
 			break;
