@@ -79,7 +79,7 @@ mounted=()
 cleanup() {
 	local m
 	for (( i = ${#mounted[@]} - 1; i >= 0; i-- )); do
-		umount -l "${mounted[$i]}" 2>/dev/null
+		umount -R -l "${mounted[$i]}" 2>/dev/null
 	done
 	if [ "$keep" = yes ]; then
 		echo "# work root kept: $work" >&2
@@ -91,11 +91,13 @@ trap cleanup EXIT
 cp -a "$BASE/." "$work/"
 cp /etc/resolv.conf "$work/etc/resolv.conf" 2>/dev/null || :
 
-for m in proc sys dev dev/pts dev/shm; do
+# /sys and /dev with what is mounted below them (cgroup2, devpts, shm), as
+# on a machine of its own
+for m in proc sys dev; do
 	mkdir -p "$work/$m"
 	case $m in
 	proc) mount -t proc proc "$work/proc" ;;
-	*) mount --bind "/$m" "$work/$m" ;;
+	*) mount --rbind "/$m" "$work/$m" && mount --make-rslave "$work/$m" ;;
 	esac && mounted+=("$work/$m")
 done
 
