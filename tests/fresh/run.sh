@@ -67,61 +67,67 @@ build_base() {
 	mv "$tmp" "$BASE"
 }
 
-mkdir -p "$CACHE"
-stamp=$(cat "$BASE/.xpmem-fresh-stamp" 2>/dev/null || echo 0)
-if [ $(( $(date +%s) - stamp )) -gt $(( MAX_AGE_DAYS * 86400 )) ]; then
-	build_base
-fi
+# Everything runs from main(), which bash parses whole before it starts:
+# the script can be edited while a (long) run is under way.
+main() {
+	mkdir -p "$CACHE"
+	stamp=$(cat "$BASE/.xpmem-fresh-stamp" 2>/dev/null || echo 0)
+	if [ $(( $(date +%s) - stamp )) -gt $(( MAX_AGE_DAYS * 86400 )) ]; then
+		build_base
+	fi
 
-# A throw-away copy of the base for this run: installs never touch it.
-work=$(mktemp -d "$CACHE/run.XXXXXX")
-mounted=()
-cleanup() {
-	local m
-	for (( i = ${#mounted[@]} - 1; i >= 0; i-- )); do
-		umount -R -l "${mounted[$i]}" 2>/dev/null
+	# A throw-away copy of the base for this run: installs never touch it.
+	work=$(mktemp -d "$CACHE/run.XXXXXX")
+	mounted=()
+	cleanup() {
+		local m
+		for (( i = ${#mounted[@]} - 1; i >= 0; i-- )); do
+			umount -R -l "${mounted[$i]}" 2>/dev/null
+		done
+		if [ "$keep" = yes ]; then
+			echo "# work root kept: $work" >&2
+		else
+			rm -rf --one-file-system "$work"
+		fi
+	}
+	trap cleanup EXIT
+	cp -a "$BASE/." "$work/"
+	cp /etc/resolv.conf "$work/etc/resolv.conf" 2>/dev/null || :
+
+	# /sys and /dev with what is mounted below them (cgroup2, devpts, shm), as
+	# on a machine of its own
+	for m in proc sys dev; do
+		mkdir -p "$work/$m"
+		case $m in
+		proc) mount -t proc proc "$work/proc" ;;
+		*) mount --rbind "/$m" "$work/$m" && mount --make-rslave "$work/$m" ;;
+		esac && mounted+=("$work/$m")
 	done
-	if [ "$keep" = yes ]; then
-		echo "# work root kept: $work" >&2
-	else
-		rm -rf --one-file-system "$work"
-	fi
-}
-trap cleanup EXIT
-cp -a "$BASE/." "$work/"
-cp /etc/resolv.conf "$work/etc/resolv.conf" 2>/dev/null || :
 
-# /sys and /dev with what is mounted below them (cgroup2, devpts, shm), as
-# on a machine of its own
-for m in proc sys dev; do
-	mkdir -p "$work/$m"
-	case $m in
-	proc) mount -t proc proc "$work/proc" ;;
-	*) mount --rbind "/$m" "$work/$m" && mount --make-rslave "$work/$m" ;;
-	esac && mounted+=("$work/$m")
-done
+	# A clean clone of the commit checked out here: what is committed, nothing
+	# built, no caches.
+	head=$(git -C "$REPO" rev-parse HEAD) || die "$REPO is not a git work tree"
+	git clone -q --no-local --no-checkout "$REPO" "$work/root/xpmem" &&
+		git -C "$work/root/xpmem" checkout -q "$head" || die "git clone failed"
 
-# A clean clone of the commit checked out here: what is committed, nothing
-# built, no caches.
-head=$(git -C "$REPO" rev-parse HEAD) || die "$REPO is not a git work tree"
-git clone -q --no-local --no-checkout "$REPO" "$work/root/xpmem" &&
-	git -C "$work/root/xpmem" checkout -q "$head" || die "git clone failed"
+	inside() {
+		chroot "$work" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
+			PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+			${CI:+CI=$CI} /bin/bash -c "cd /root/xpmem && $1" </dev/null
+	}
 
-inside() {
-	chroot "$work" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
-		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-		${CI:+CI=$CI} /bin/bash -c "cd /root/xpmem && $1" </dev/null
+	failed=0
+	for cmd in 'make check' 'make demo'; do
+		echo "# --- fresh root: $cmd"
+		start=$(date +%s)
+		if inside "$cmd"; then
+			echo "ok - fresh Debian 12 root: $cmd ($(( $(date +%s) - start )) s)"
+		else
+			echo "not ok - fresh Debian 12 root: $cmd ($(( $(date +%s) - start )) s)"
+			failed=1
+		fi
+	done
+	return $failed
 }
 
-failed=0
-for cmd in 'make check' 'make demo'; do
-	echo "# --- fresh root: $cmd"
-	start=$(date +%s)
-	if inside "$cmd"; then
-		echo "ok - fresh Debian 12 root: $cmd ($(( $(date +%s) - start )) s)"
-	else
-		echo "not ok - fresh Debian 12 root: $cmd ($(( $(date +%s) - start )) s)"
-		failed=1
-	fi
-done
-exit $failed
+main "$@"; exit $?
