@@ -523,8 +523,13 @@ void *far_address(void)
 {
 	static unsigned int calls;
 
-	/* 0x3000_0000_0000 + 1 GiB steps: high memory, also under ASan */
+	/*
+	 * 1 GiB steps in [0x3000_0000_0000, 0x6000_0000_0000): above ASan's
+	 * shadow and below its allocator, which starts at 0x6000_0000_0000
+	 * and maps inside its range with MAP_FIXED (a test address there
+	 * collides with the heap of the pids that land on it)
+	 */
 	return (void *)(0x300000000000ULL +
-			((uint64_t)(getpid() % 1024) * 64 + calls++ % 64) *
+			((uint64_t)(getpid() % 768) * 64 + calls++ % 64) *
 			(1ULL << 30));
 }
