@@ -20,8 +20,9 @@ pkgs=(
 	qemu-system-x86
 	busybox-static cpio kmod xz-utils zstd
 	util-linux coreutils grep gzip
-	# systemd as PID 1 in the guest (tests/vm/run --systemd)
-	systemd
+	# systemd as PID 1 in the guest (tests/vm/run --systemd); procps for
+	# the unit's ExecReload (/bin/kill), absent from a minimal root
+	systemd procps
 	# test runners
 	bats bats-assert bats-support
 	python3 python3-yaml
