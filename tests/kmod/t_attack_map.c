@@ -317,6 +317,75 @@ TEST(attack_munmap_of_pieces_then_release_kills_nobody)
 	attack_end(&before);
 }
 
+/*
+ * A process's first MAKE registers its mm's notifier tree, which
+ * write-locks the mappings of all its files in address order: an
+ * attachment's segment inode before or after the program's own file,
+ * depending on where the attachment lies. Truncating a file the exporter
+ * maps zaps the attachers under the segment's lock inside the file's.
+ * Lock orders that disagree can deadlock; ATTACH registers the tree before
+ * the mm's first attachment exists, so the debug kernel's lockdep (which
+ * fails `make check-debug` on a report) sees one order only.
+ */
+/* in a fresh child: returns the attachment, which its exit takes down */
+static char *attach_then_first_make(int64_t segid, void *where, char *src)
+{
+	int fd = dev_open();
+	int64_t apid = CHECK_SYS(dev_get(fd, segid, XPMEM_RDWR));
+	char *p = (char *)CHECK_SYS(dev_attach(fd, apid, 0, PAGES(4), where));
+
+	CHECK_PATTERN(p, 0, PAGES(4), 3);
+	CHECK_SYS(dev_make(fd, src, PAGE_SZ, 0600));
+	return p;
+}
+
+TEST(attack_first_make_after_an_attach_cannot_invert_a_lock_order)
+{
+	struct census before;
+	pid_t pid;
+
+	attack_begin(&before);
+	pid = fork_nobody(NULL);
+	if (pid == 0) {
+		int fd = dev_open(), mfd = memfd_create("xpmem-order", 0);
+		char *src;
+		int64_t segid;
+		struct chan ch;
+		pid_t kid;
+
+		CHECK_SYS(mfd);
+		CHECK_SYS(ftruncate(mfd, PAGES(4)));
+		src = CHECK_SYS((char *)mmap(NULL, PAGES(4), PROT_READ |
+					     PROT_WRITE, MAP_SHARED, mfd, 0));
+		pat_fill(src, 0, PAGES(4), 3);
+		segid = CHECK_SYS(dev_make(fd, src, PAGES(4), 0600));
+		/* below the program's file, then where mmap puts it: above */
+		kid = fork_plain();
+		if (kid == 0) {
+			attach_then_first_make(segid, far_address(), src);
+			peer_exit(0);
+		}
+		WAIT_OK(kid);
+		kid = fork_peer(&ch);
+		if (kid == 0) {
+			char *p = attach_then_first_make(segid, NULL, src);
+
+			send_u64(&ch, 1);
+			recv_u64(&ch);		/* the memfd is truncated */
+			CHECK_READ_SIGNALS(p, SIGBUS);
+			peer_exit(0);
+		}
+		recv_u64(&ch);
+		CHECK_SYS(ftruncate(mfd, 0));
+		send_u64(&ch, 1);
+		WAIT_OK(kid);
+		close(fd);
+		peer_exit(0);
+	}
+	WAIT_OK(pid);
+	attack_end(&before);
+}
+
 TEST(attack_forked_child_inherits_neither_the_attachment_nor_the_descriptor)
 {
 	struct census before;
