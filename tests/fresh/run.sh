@@ -16,8 +16,8 @@
 #   tests/fresh/run.sh [--keep]      --keep: leave the work root for a look
 #
 # The package mirror is the one this machine's apt uses. Output: both
-# commands' output, then "ok - ..." / "not ok - ..." per command. Exit 0
-# if both passed.
+# commands' output, "ok - ..." / "not ok - ..." per command, and last
+# "N passed, N failed" over the two. Exit 0 if both passed.
 
 set -u
 set -o pipefail
@@ -116,18 +116,20 @@ main() {
 			${CI:+CI=$CI} /bin/bash -c "cd /root/xpmem && $1" </dev/null
 	}
 
-	failed=0
+	passed=0 failed=0
 	for cmd in 'make check' 'make demo'; do
 		echo "# --- fresh root: $cmd"
 		start=$(date +%s)
 		if inside "$cmd"; then
 			echo "ok - fresh Debian 12 root: $cmd ($(( $(date +%s) - start )) s)"
+			passed=$((passed + 1))
 		else
 			echo "not ok - fresh Debian 12 root: $cmd ($(( $(date +%s) - start )) s)"
-			failed=1
+			failed=$((failed + 1))
 		fi
 	done
-	return $failed
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
 }
 
 main "$@"; exit $?
