@@ -459,44 +459,6 @@ static void unmap_attachment(struct xpmem_attach *att)
 	}
 }
 
-static bool ignore_invalidate(struct mmu_interval_notifier *mni,
-			      const struct mmu_notifier_range *range,
-			      unsigned long cur_seq)
-{
-	mmu_interval_set_seq(mni, cur_seq);
-	return true;
-}
-
-static const struct mmu_interval_notifier_ops ignore_ops = {
-	.invalidate = ignore_invalidate,
-};
-
-/*
- * The first interval notifier inserted in an mm registers the mm's
- * notifier tree, which takes the i_mmap_rwsem of every file it maps
- * (mm_take_all_locks()) in address order: an attachment's segment inode
- * may come before a file the exporter maps. Zapping attachers takes the
- * segment's lock inside that file's (truncation or reclaim walking its
- * rmap invalidates the exporter), so the two orders could deadlock. Done
- * before the mm's first attachment exists, a later MAKE in this mm never
- * takes all locks. The tree, once there, stays for the mm's life.
- */
-static int prepare_mm(struct xpmem_proc *proc)
-{
-	struct mmu_interval_notifier probe;
-	int ret;
-
-	if (READ_ONCE(proc->mm_has_itree))
-		return 0;
-	ret = mmu_interval_notifier_insert(&probe, current->mm, 0, PAGE_SIZE,
-					   &ignore_ops);
-	if (ret)
-		return ret;
-	mmu_interval_notifier_remove(&probe);
-	WRITE_ONCE(proc->mm_has_itree, true);
-	return 0;
-}
-
 long xpmem_attach(struct xpmem_proc *proc, struct xpmem_cmd_attach __user *arg)
 {
 	struct xpmem_cmd_attach cmd;
@@ -526,9 +488,6 @@ long xpmem_attach(struct xpmem_proc *proc, struct xpmem_cmd_attach __user *arg)
 	if (READ_ONCE(permit->revoked))
 		goto err_permit;
 	ret = check_attach(&cmd, permit);
-	if (ret)
-		goto err_permit;
-	ret = prepare_mm(proc);
 	if (ret)
 		goto err_permit;
 

@@ -41,8 +41,8 @@ static int dev_open(struct inode *inode, struct file *file)
 	if (!current->mm)
 		return -EINVAL;
 	proc = xpmem_proc_create();
-	if (!proc)
-		return -ENOMEM;
+	if (IS_ERR(proc))
+		return PTR_ERR(proc);
 	file->private_data = proc;
 	return 0;
 }

@@ -11,13 +11,54 @@
 
 #include "xpmem_internal.h"
 
+static bool ignore_invalidate(struct mmu_interval_notifier *mni,
+			      const struct mmu_notifier_range *range,
+			      unsigned long cur_seq)
+{
+	mmu_interval_set_seq(mni, cur_seq);
+	return true;
+}
+
+static const struct mmu_interval_notifier_ops ignore_ops = {
+	.invalidate = ignore_invalidate,
+};
+
+/*
+ * The first interval notifier of an mm registers the mm's notifier tree,
+ * which write-locks the i_mmap_rwsem of every file it maps
+ * (mm_take_all_locks()) in address order: an attachment's segment inode
+ * may come before a file the exporter maps. Zapping attachers takes the
+ * segment's lock inside that file's (truncation or reclaim walking its
+ * rmap invalidates the exporter), so the two orders could deadlock.
+ * Registered at open, the tree is there before any ioctl (they all run in
+ * the opener's mm) can create an attachment, so MAKE never takes all
+ * locks. An insertion does nothing more once the tree exists, and the
+ * tree stays for the mm's life.
+ */
+static int register_notifier_tree(void)
+{
+	struct mmu_interval_notifier probe;
+	int ret;
+
+	ret = mmu_interval_notifier_insert(&probe, current->mm, 0, PAGE_SIZE,
+					   &ignore_ops);
+	if (ret)
+		return ret;
+	mmu_interval_notifier_remove(&probe);
+	return 0;
+}
+
 struct xpmem_proc *xpmem_proc_create(void)
 {
 	struct xpmem_proc *proc;
+	int ret;
 
+	ret = register_notifier_tree();
+	if (ret)
+		return ERR_PTR(ret);
 	proc = kzalloc(sizeof(*proc), GFP_KERNEL_ACCOUNT);
 	if (!proc)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	mutex_init(&proc->lock);
 	INIT_LIST_HEAD(&proc->segments);
 	INIT_LIST_HEAD(&proc->permits);

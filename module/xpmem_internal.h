@@ -102,7 +102,6 @@ struct xpmem_proc {
 	struct list_head segments;
 	struct list_head permits;
 	bool dead;			/* torn down by its opener's close */
-	bool mm_has_itree;		/* mm's notifier tree is registered */
 };
 
 struct xpmem_segment {

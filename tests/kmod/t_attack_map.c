@@ -324,8 +324,8 @@ TEST(attack_munmap_of_pieces_then_release_kills_nobody)
  * attachment's segment inode before or after the program's own file,
  * depending on where the attachment lies. Truncating a file the exporter
  * maps zaps the attachers under the segment's lock inside the file's.
- * Lock orders that disagree can deadlock; ATTACH registers the tree before
- * the mm's first attachment exists, so the debug kernel's lockdep (which
+ * Lock orders that disagree can deadlock; opening /dev/xpmem registers the
+ * tree before the process can attach, so the debug kernel's lockdep (which
  * fails `make check-debug` on a report) sees one order only.
  */
 /* in a fresh child: returns the attachment, which its exit takes down */
