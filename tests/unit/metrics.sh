@@ -13,7 +13,7 @@
 #    must; the Debian package does not enable the timer.
 # Exits non-zero if any test failed.
 
-# shellcheck disable=SC2317	# the tests are called through check()
+# shellcheck disable=SC2317	# the tests are called through run()
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 : "${CC:=cc}"
@@ -31,27 +31,8 @@ TIMER=units/xpmem-metrics.timer
 MAX_EXPOSURE=2.0
 TMP=$(mktemp -d /tmp/xpmem-metrics.XXXXXX) || exit 1
 trap 'rm -rf "$TMP"' EXIT
-failed=0
 
-diag() { sed 's/^/# /'; }
-
-# check NAME: run the function NAME; 77 is a skip (its output the reason)
-check() {
-	local out rc
-	out=$("$1" 2>&1)
-	rc=$?
-	if [ $rc -eq 77 ]; then
-		echo "ok - $1 # SKIP ${out#SKIP: }"
-	elif [ $rc -eq 0 ]; then
-		echo "ok - $1"
-		[ -n "$out" ] && printf '%s\n' "$out" | diag
-	else
-		echo "not ok - $1"
-		failed=1
-		[ -n "$out" ] && printf '%s\n' "$out" | diag
-	fi
-	return 0
-}
+. tests/unit/tap.sh
 
 # ---- metrics_test.c ------------------------------------------------------------
 
@@ -200,13 +181,13 @@ timer_runs_it_every_15s_and_is_not_enabled_by_the_package() {
 	grep -qx 'lib/systemd/system/xpmem-metrics.\*' debian/xpmem-utils.install
 }
 
-check sample_is_valid_prometheus_text
-check sample_is_valid_openmetrics_text
-check sample_passes_promtool
-check checker_refuses_broken_text
-check checker_accepts_what_the_formats_allow
-check units_verify
-check service_exposure_is_low
-check service_writes_the_textfile_atomically_as_root_with_net_admin_only
-check timer_runs_it_every_15s_and_is_not_enabled_by_the_package
+run sample_is_valid_prometheus_text
+run sample_is_valid_openmetrics_text
+run sample_passes_promtool
+run checker_refuses_broken_text
+run checker_accepts_what_the_formats_allow
+run units_verify
+run service_exposure_is_low
+run service_writes_the_textfile_atomically_as_root_with_net_admin_only
+run timer_runs_it_every_15s_and_is_not_enabled_by_the_package
 exit $failed

@@ -14,27 +14,9 @@ cd "$(dirname "$0")/../.." || exit 1
 TOP=$PWD
 TMP=$(mktemp -d /tmp/xpmem-units.XXXXXX) || exit 1
 trap 'rm -rf "$TMP"' EXIT
-failed=0
 MAX_EXPOSURE=2.0
 
-diag() { sed 's/^/# /'; }
-
-run() {
-	local out rc
-	out=$("$1" 2>&1)
-	rc=$?
-	if [ $rc -eq 77 ]; then
-		echo "ok - $1 # SKIP ${out#SKIP: }"
-	elif [ $rc -eq 0 ]; then
-		echo "ok - $1"
-		[ -n "$out" ] && printf '%s\n' "$out" | diag
-	else
-		echo "not ok - $1"
-		failed=1
-		[ -n "$out" ] && printf '%s\n' "$out" | diag
-	fi
-	return 0
-}
+. tests/unit/tap.sh
 
 # The unit with ExecStart= pointing at something that exists here.
 unit() {
