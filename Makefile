@@ -41,7 +41,7 @@ SAN_FLAGS	:= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 export CC CFLAGS SAN_FLAGS VERSION PREFIX LIBDIR INCLUDEDIR
 
 .PHONY: FORCE all module lib xpmemctl xpmemd tests examples check check-all \
-	check-host check-guest check-debug check-kernels demo demo-run soak install install-lib \
+	check-host check-guest check-debug check-kernels check-clients demo demo-run soak install install-lib \
 	install-module install-xpmemctl install-xpmemd install-udev install-dkms \
 	debs check-packages clean checkpatch bench
 
@@ -100,6 +100,15 @@ check-debug: tests xpmemctl
 # the newest one of sid (KERNELS=... for others), one line per kernel.
 check-kernels: tests
 	@tests/kernels/run.sh
+
+# check-clients: UCX and Open MPI from Debian's source packages, built
+# --with-xpmem against libxpmem (cached in ~/.cache/xpmem-clients), run in
+# a guest over the module: tests/clients/run.sh. Not part of check: the
+# first build takes about an hour here.
+check-clients:
+	@tests/deps.sh clients
+	@$(MAKE) --no-print-directory all
+	@tests/clients/run.sh
 
 demo:
 	@tests/deps.sh

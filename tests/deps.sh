@@ -13,6 +13,8 @@ pkgs=(
 	gcc g++ make libc6-dev pkg-config man-db
 	linux-headers-amd64
 	libnl-genl-3-dev libsystemd-dev
+	# examples/hwloc_topology (an hwloc topology shared in place)
+	libhwloc-dev
 	# the guests: Debian 12's kernels (6.1, and 6.12 from its security
 	# archive: make check runs the module suite on both), qemu, the
 	# initramfs tools
@@ -27,6 +29,12 @@ pkgs=(
 	bats bats-assert bats-support
 	python3 python3-yaml
 )
+
+# `tests/deps.sh clients`: also what make check-clients needs to fetch and
+# build UCX and Open MPI from Debian's source packages
+if [ "${1:-}" = clients ]; then
+	pkgs+=(dpkg-dev autoconf automake libtool g++ perl file)
+fi
 
 installed() {
 	dpkg-query -W -f='${Status}\n' "$1" 2>/dev/null | grep -q ' installed$'

@@ -13,11 +13,15 @@
 # with gcc, make and git, so the root has those and nothing else that the
 # project needs: tests/deps.sh must install the rest.
 #
-#   tests/fresh/run.sh [--keep]      --keep: leave the work root for a look
+#   tests/fresh/run.sh [--keep] [COMMAND...]
+#
+# --keep leaves the work root for a look; COMMANDs replace the README's two
+# (e.g. tests/fresh/run.sh 'make check-clients': the clients' whole first
+# build, from nothing).
 #
 # The package mirror is the one this machine's apt uses. Output: both
 # commands' output, "ok - ..." / "not ok - ..." per command, and last
-# "N passed, N failed" over the two. Exit 0 if both passed.
+# "N passed, N failed" over the commands. Exit 0 if all passed.
 
 set -u
 set -o pipefail
@@ -27,7 +31,9 @@ CACHE=${XPMEM_FRESH_CACHE:-$HOME/.cache/xpmem-fresh}
 BASE=$CACHE/bookworm
 MAX_AGE_DAYS=7
 keep=no
-[ "${1:-}" = --keep ] && keep=yes
+[ "${1:-}" = --keep ] && { keep=yes; shift; }
+commands=("$@")
+[ $# -gt 0 ] || commands=('make check' 'make demo')
 
 die() { echo "tests/fresh: $*" >&2; exit 1; }
 
@@ -117,7 +123,7 @@ main() {
 	}
 
 	passed=0 failed=0
-	for cmd in 'make check' 'make demo'; do
+	for cmd in "${commands[@]}"; do
 		echo "# --- fresh root: $cmd"
 		start=$(date +%s)
 		if inside "$cmd"; then

@@ -99,6 +99,25 @@ full) run_driver raw_ioctl-asan -P asan/ "$@"
 esac
 
 # --- xpmemctl against the module (bats; skipped when names were given) -------------
+# hwloc's topology shared in place (examples/hwloc_topology.c), as nobody
+if [ $# -eq 0 ]; then
+	for opt in "" --busy; do
+		name=hwloc_topology_is_walked_in_place_by_a_peer_via_attach_same
+		[ -n "$opt" ] && name=hwloc_topology_peer_falls_back_to_its_own_discovery_on_EBUSY
+		if [ ! -x examples/hwloc_topology ]; then
+			skip "$name" "examples/hwloc_topology not built (no libhwloc-dev)"
+			continue
+		fi
+		if out=$(setpriv --reuid 65534 --regid 65534 --clear-groups \
+			 examples/hwloc_topology $opt 2>&1); then
+			ok "$name"
+		else
+			not_ok "$name"
+		fi
+		printf '%s\n' "$out" | diag
+	done
+fi
+
 if [ $# -eq 0 ] && [ "${XPMEM_SUITE_CTL:-1}" != 0 ]; then
 	echo "# --- bats tests/kmod/ctl.bats"
 	bats --tap tests/kmod/ctl.bats || failed=1
