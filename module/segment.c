@@ -9,7 +9,9 @@
  * [a, b) -- munmap, madvise, COW, reclaim, migration, compaction, NUMA
  * balancing, khugepaged, exit -- the notifier bumps the sequence the fault
  * path checks and zaps [a, b) in every attacher with one
- * unmap_mapping_range(). The next touch refaults the current page.
+ * unmap_mapping_range(). The next touch refaults the current page. Only
+ * protection changes that leave the source's access as it was (NUMA
+ * hinting) keep the attachers' PTEs: see keeps_pages().
  */
 #include <linux/cgroup.h>
 #include <linux/cred.h>
@@ -134,6 +136,38 @@ static bool invalidate_nonblock(struct xpmem_segment *seg,
 	return !busy;
 }
 
+/*
+ * A protection change that leaves every source VMA of the range readable
+ * and writable moves no page: NUMA balancing's hint pass makes PTEs
+ * PROT_NONE every scan period only to learn who touches them, and the
+ * pages stay put until a migration, which sends an event of its own. The
+ * attachers keep their PTEs, or each scan would cost them a refault of
+ * everything they map. mprotect() updates vm_flags before it changes the
+ * PTEs, so a VMA that lost read or write access shows it here and is
+ * zapped; userfaultfd write-protection keeps the flags, so VMAs armed for
+ * it are always zapped. Every caller holds the mmap lock; without it we
+ * cannot look at the VMAs and zap.
+ */
+static bool keeps_pages(const struct mmu_notifier_range *range,
+			unsigned long start, unsigned long end)
+{
+	struct vm_area_struct *vma;
+	unsigned long addr;
+
+	if (range->event != MMU_NOTIFY_PROTECTION_VMA ||
+	    !rwsem_is_locked(&range->mm->mmap_lock))
+		return false;
+	for (addr = start; addr < end; addr = vma->vm_end) {
+		vma = find_vma(range->mm, addr);
+		if (!vma || vma->vm_start > addr)
+			return false;
+		if ((vma->vm_flags & (VM_READ | VM_WRITE | VM_UFFD_WP)) !=
+		    (VM_READ | VM_WRITE))
+			return false;
+	}
+	return true;
+}
+
 static bool source_invalidate(struct mmu_interval_notifier *mni,
 			      const struct mmu_notifier_range *range,
 			      unsigned long cur_seq)
@@ -155,7 +189,7 @@ static bool source_invalidate(struct mmu_interval_notifier *mni,
 	 * dropped, so zapping outside the lock is enough and keeps nested
 	 * notifiers of the attachers' mms from running under it.
 	 */
-	if (start < end && !zapping())
+	if (start < end && !zapping() && !keeps_pages(range, start, end))
 		zap_attachers(seg, start, end);
 	return true;
 }

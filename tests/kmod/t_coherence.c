@@ -279,6 +279,26 @@ static char *start_with_file(struct exporter *ex, int fd, int how)
 	return p;
 }
 
+/* userfaultfd write-protection changes PTEs, not vm_flags: still a zap */
+TEST(attacher_cannot_write_pages_the_exporter_write_protects_with_userfaultfd)
+{
+	struct exporter ex;
+	char *p = start_simple(&ex, 4);
+	uint64_t unused;
+	int sig, err;
+
+	pat_fill(p + PAGE_SZ, PAGE_SZ, PAGE_SZ, 18);	/* mapped writable */
+	err = ex_try(&ex, EX_SELF, EX_UFFD_WP, PAGE_SZ, PAGE_SZ, 0, &unused);
+	if (err)
+		SKIP("userfaultfd write-protection: %s", strerror(err));
+	CHECK_PATTERN(p + PAGE_SZ, PAGE_SZ, PAGE_SZ, 18);
+	sig = probe_write(p + PAGE_SZ, 0x1234);
+	CHECK(sig == SIGBUS || sig == SIGSEGV, "writing gave %s", signame(sig));
+	CHECK_EX_PATTERN(&ex, PAGE_SZ, PAGE_SZ, 18);
+	pat_fill(p + PAGES(2), PAGES(2), PAGE_SZ, 19);	/* its neighbour is not */
+	CHECK_EX_PATTERN(&ex, PAGES(2), PAGE_SZ, 19);
+}
+
 TEST(rdwr_attach_reads_a_read_only_file_mapping)
 {
 	int fd = make_file(2, PAGES(2), 20, O_RDONLY);
@@ -375,6 +395,118 @@ TEST(pages_moved_with_migrate_pages_stay_coherent)
 	CHECK_PATTERN(p, 0, PAGES(MIG_PAGES), 1);
 	pat_fill(p, 0, PAGES(MIG_PAGES), 31);
 	CHECK_EX_PATTERN(&ex, 0, PAGES(MIG_PAGES), 31);
+}
+
+/*
+ * NUMA balancing: every scan period the kernel makes a task's PTEs
+ * PROT_NONE (a "hint pass", MMU_NOTIFY_PROTECTION_VMA) to learn which node
+ * touches them. The pages stay where they are, so attachers keep their
+ * PTEs: a hint pass costs them no refault. A page that really moves is a
+ * migration, and that still zaps. The scan is made fast and frequent for
+ * the test, and the exporter runs on the node of its pages, so its hinting
+ * faults find them local and move nothing.
+ */
+static const char *const numa_knobs[] = {
+	"/proc/sys/kernel/numa_balancing",
+	"/sys/kernel/debug/sched/numa_balancing/scan_delay_ms",
+	"/sys/kernel/debug/sched/numa_balancing/scan_period_min_ms",
+};
+
+static bool knob_rw(const char *path, char *old, size_t len, const char *val)
+{
+	FILE *f = fopen(path, "r+");
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = !old || fgets(old, (int)len, f);
+	if (ok && val) {
+		rewind(f);
+		ok = fputs(val, f) >= 0;
+	}
+	return !fclose(f) && ok;
+}
+
+static uint64_t vmstat(const char *name)
+{
+	unsigned long long v = 0;
+	char key[64];
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	while (f && fscanf(f, "%63s %llu", key, &v) == 2)
+		if (!strcmp(key, name))
+			break;
+	if (f)
+		fclose(f);
+	return v;
+}
+
+static int first_cpu_of_node(int node)
+{
+	char path[64];
+	int cpu = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/cpulist", node);
+	f = fopen(path, "r");
+	if (f && fscanf(f, "%d", &cpu) != 1)
+		cpu = -1;
+	if (f)
+		fclose(f);
+	return cpu;
+}
+
+TEST(numa_hint_pass_costs_no_refault_and_migration_still_zaps)
+{
+	static const char *const fast[] = { "1", "0", "10" };
+	char saved[3][32];
+	uint64_t hinted, mapped0, mapped1, gone0, gone1, unused;
+	int n0, n1, node, cpu;
+	struct exporter ex;
+	long bad;
+	char *p;
+
+	two_nodes(&n0, &n1);
+	for (int i = 0; i < 3; i++)
+		if (!knob_rw(numa_knobs[i], saved[i], sizeof(saved[i]), NULL))
+			SKIP("no NUMA balancing knob %s", numa_knobs[i]);
+	p = start_simple(&ex, MIG_PAGES);
+	node = (int)ex_do(&ex, EX_NODE_OF, 0, 0, 0);
+	cpu = first_cpu_of_node(node);
+	if (cpu < 0)
+		SKIP("node %d has no CPU", node);
+	CHECK_PATTERN(p, 0, PAGES(MIG_PAGES), 1);
+
+	/* the knobs are back before any check can end the test */
+	for (int i = 0; i < 3; i++)
+		knob_rw(numa_knobs[i], NULL, 0, fast[i]);
+	hinted = vmstat("numa_pte_updates");
+	CHECK(read_global_pages(&mapped0, &unused), "global_pages");
+	ex_do(&ex, EX_SPIN, 4000, cpu, 0);
+	hinted = vmstat("numa_pte_updates") - hinted;
+	bad = pat_mismatch(p, 0, PAGES(MIG_PAGES), 1);
+	read_global_pages(&mapped1, &unused);
+	for (int i = 0; i < 3; i++)
+		knob_rw(numa_knobs[i], NULL, 0, saved[i]);
+
+	CHECK(bad < 0, "attacher reads a wrong word at +0x%lx", bad);
+	if (hinted < MIG_PAGES)
+		SKIP("no NUMA hint pass in 4 s (%llu PTEs)", (unsigned long long)hinted);
+	note("%llu PTEs hinted; the attacher's rereads mapped %llu pages",
+	     (unsigned long long)hinted, (unsigned long long)(mapped1 - mapped0));
+	CHECK_EQ(mapped1 - mapped0, 0);
+	CHECK_EQ(ex_do(&ex, EX_PAGES_ON_NODE, 0, PAGES(MIG_PAGES), node), MIG_PAGES);
+
+	/* a real move of the pages still takes them from the attacher */
+	CHECK(read_global_pages(&unused, &gone0), "global_pages");
+	CHECK_EQ(ex_do(&ex, EX_MOVE_PAGES, 0, PAGES(MIG_PAGES),
+		       node == n0 ? n1 : n0), MIG_PAGES);
+	CHECK(read_global_pages(&unused, &gone1), "global_pages");
+	CHECK(gone1 - gone0 >= MIG_PAGES, "migration unmapped %llu of %d pages",
+	      (unsigned long long)(gone1 - gone0), MIG_PAGES);
+	CHECK_PATTERN(p, 0, PAGES(MIG_PAGES), 1);
+	ex_do(&ex, EX_FILL, 0, PAGES(MIG_PAGES), 32);
+	CHECK_PATTERN(p, 0, PAGES(MIG_PAGES), 32);
 }
 
 /* how many of `pages` fresh pages of our own MADV_PAGEOUT sends to swap */

@@ -2,12 +2,17 @@
 /* xp.c - libxpmem wrappers and the remote-controlled exporter (see xp.h) */
 #include <fcntl.h>
 #include <linux/mempolicy.h>
+#include <linux/userfaultfd.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "xp.h"
@@ -177,6 +182,12 @@ static int op_exec(struct chan *ch)
 static void exporter_loop(struct chan *ch, struct ex_state *st);
 
 /* runs one command; returns 0 or an errno */
+static void *idle_thread(void *arg)
+{
+	pause();
+	return arg;
+}
+
 static int ex_run(struct ex_state *st, struct chan *ch, const struct ex_msg *m,
 		  uint64_t *val)
 {
@@ -316,6 +327,53 @@ static int ex_run(struct ex_state *st, struct chan *ch, const struct ex_msg *m,
 	case EX_MPROTECT:
 		r = mprotect(p, len, (int)m->c);
 		break;
+	case EX_UFFD_WP: {
+		/* user-mode-only: a fault from the kernel (an attacher's)
+		 * gets SIGBUS rather than waiting for a handler */
+		struct uffdio_range range = { (uintptr_t)p, len };
+		struct uffdio_api api = { .api = UFFD_API };
+		struct uffdio_register reg = {
+			.range = range, .mode = UFFDIO_REGISTER_MODE_WP };
+		struct uffdio_writeprotect wp = {
+			.range = range, .mode = UFFDIO_WRITEPROTECT_MODE_WP };
+		int fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | UFFD_USER_MODE_ONLY);
+
+		if (fd < 0)
+			return errno;
+		/* the descriptor stays open: closing it would disarm */
+		if (ioctl(fd, UFFDIO_API, &api) || ioctl(fd, UFFDIO_REGISTER, &reg) ||
+		    ioctl(fd, UFFDIO_WRITEPROTECT, &wp)) {
+			r = errno;
+			close(fd);
+			return (int)r;
+		}
+		return 0;
+	}
+	case EX_SPIN: {
+		cpu_set_t cpus;
+		struct timespec t0, now;
+		volatile uint64_t sum = 0;
+		pthread_t idler;
+
+		CPU_ZERO(&cpus);
+		CPU_SET((int)m->b, &cpus);
+		if (sched_setaffinity(0, sizeof(cpus), &cpus))
+			return errno;
+		/* NUMA balancing leaves a single-threaded task's local pages
+		 * alone: a second thread makes it hint them like any MPI rank */
+		if (pthread_create(&idler, NULL, idle_thread, NULL))
+			return EAGAIN;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		do {
+			for (size_t off = 0; off < st->size; off += PAGE_SZ)
+				sum += *(volatile uint64_t *)(st->base + off);
+			clock_gettime(CLOCK_MONOTONIC, &now);
+		} while ((now.tv_sec - t0.tv_sec) * 1000 +
+			 (now.tv_nsec - t0.tv_nsec) / 1000000 < (long)m->a);
+		pthread_cancel(idler);
+		pthread_join(idler, NULL);
+		return 0;
+	}
 	default:
 		return ENOSYS;
 	}
