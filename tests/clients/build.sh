@@ -187,8 +187,8 @@ OMPI=$(build ompi "$ompi_src" "$ompi_ver-$ucx_ver-$ABI" \
 	--without-verbs --without-ofi --without-psm --without-psm2 --without-cuda \
 	--without-knem --with-hwloc=internal --with-libevent=internal --with-pmix=internal \
 	--enable-mca-no-build=btl-openib,btl-usnic,btl-uct,coll-hcoll,mtl)
-"$OMPI/prefix/bin/ompi_info" --parsable --all 2>/dev/null |
-	grep -q 'single_copy_mechanism.*xpmem' ||
+LD_LIBRARY_PATH=$REPO/libxpmem "$OMPI/prefix/bin/ompi_info" --parsable --all 2>/dev/null |
+	grep -q '^mca:btl:vader:param:btl_vader_single_copy_mechanism:enumerator:value:[0-9]*:xpmem$' ||
 	die "ompi: the vader BTL has no xpmem single-copy mechanism (see $OMPI/build/config.log)"
 
 echo "STAGE=$STAGE"

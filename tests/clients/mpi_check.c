@@ -212,7 +212,8 @@ static void bandwidth(void)
 	memset(buf, rank, MAX_MSG);
 	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
 		size_t len = sizes[k];
-		int iters = len <= (64u << 10) ? 400 : 60;
+		int iters = len <= (4u << 10) ? 4000 : len <= (64u << 10) ? 1000 :
+			    len <= (1u << 20) ? 200 : 50;
 		double t0 = 0;
 
 		MPI_Barrier(MPI_COMM_WORLD);
