@@ -27,6 +27,12 @@
 set -eu
 set -o pipefail
 
+# From `make check-clients` this inherits the top-level Makefile's exports
+# (CFLAGS with -Werror and our include path, CC, PREFIX...): the clients'
+# configure scripts must see a plain environment, as on a site's machine.
+unset CC CFLAGS CXXFLAGS CPPFLAGS LDFLAGS SAN_FLAGS VERSION PREFIX LIBDIR INCLUDEDIR \
+	MAKEFLAGS MAKELEVEL MFLAGS
+
 cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 1
 REPO=$PWD
 CACHE=${XPMEM_CLIENTS_CACHE:-$HOME/.cache/xpmem-clients}
