@@ -44,6 +44,8 @@ struct nla_policy xpmem_nl_stats_policy[XPMEM_A_STATS_MAX + 1] = {
 	[XPMEM_A_STATS_QUOTA_HITS] = { .type = NLA_U64 },
 	[XPMEM_A_STATS_PAGES_MAPPED_TOTAL] = { .type = NLA_U64 },
 	[XPMEM_A_STATS_PAGES_UNMAPPED_TOTAL] = { .type = NLA_U64 },
+	[XPMEM_A_STATS_INVALIDATIONS_TOTAL] = { .type = NLA_U64 },
+	[XPMEM_A_STATS_INVALIDATIONS_KEPT_TOTAL] = { .type = NLA_U64 },
 };
 
 struct nla_policy xpmem_nl_policy_policy[XPMEM_A_POLICY_MAX + 1] = {

@@ -60,6 +60,8 @@ static const struct field stats_fields[] = {
 	F(xpmem_ctl_stats, XPMEM_A_STATS_QUOTA_HITS, quota_hits),
 	F(xpmem_ctl_stats, XPMEM_A_STATS_PAGES_MAPPED_TOTAL, pages_mapped_total),
 	F(xpmem_ctl_stats, XPMEM_A_STATS_PAGES_UNMAPPED_TOTAL, pages_unmapped_total),
+	F(xpmem_ctl_stats, XPMEM_A_STATS_INVALIDATIONS_TOTAL, invalidations_total),
+	F(xpmem_ctl_stats, XPMEM_A_STATS_INVALIDATIONS_KEPT_TOTAL, invalidations_kept_total),
 };
 
 static const struct field policy_fields[] = {

@@ -70,6 +70,7 @@ struct xpmem_ctl_stats {
 	uint64_t segments, permits, attachments, attached_bytes, mapped_pages;
 	uint64_t faults, denials, quota_hits;
 	uint64_t pages_mapped_total, pages_unmapped_total;
+	uint64_t invalidations_total, invalidations_kept_total;
 };
 
 /*

@@ -293,6 +293,12 @@ static int put_account(struct sk_buff *skb, void *obj)
 			       XPMEM_A_STATS_PAD) ||
 	     nla_put_u64_64bit(skb, XPMEM_A_STATS_PAGES_UNMAPPED_TOTAL,
 			       atomic64_read(&xpmem_stats.pages_unmapped),
+			       XPMEM_A_STATS_PAD) ||
+	     nla_put_u64_64bit(skb, XPMEM_A_STATS_INVALIDATIONS_TOTAL,
+			       atomic64_read(&xpmem_stats.invalidations),
+			       XPMEM_A_STATS_PAD) ||
+	     nla_put_u64_64bit(skb, XPMEM_A_STATS_INVALIDATIONS_KEPT_TOTAL,
+			       atomic64_read(&xpmem_stats.invalidations_kept),
 			       XPMEM_A_STATS_PAD)))
 		return -EMSGSIZE;
 	return 0;

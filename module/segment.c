@@ -189,8 +189,14 @@ static bool source_invalidate(struct mmu_interval_notifier *mni,
 	 * dropped, so zapping outside the lock is enough and keeps nested
 	 * notifiers of the attachers' mms from running under it.
 	 */
-	if (start < end && !zapping() && !keeps_pages(range, start, end))
-		zap_attachers(seg, start, end);
+	if (start >= end || zapping())
+		return true;
+	if (keeps_pages(range, start, end)) {
+		atomic64_inc(&xpmem_stats.invalidations_kept);
+		return true;
+	}
+	atomic64_inc(&xpmem_stats.invalidations);
+	zap_attachers(seg, start, end);
 	return true;
 }
 

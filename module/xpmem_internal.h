@@ -304,6 +304,8 @@ int xpmem_revoke(u64 segid, pid_t pid, bool by_uid, kuid_t uid,
 struct xpmem_stats {
 	atomic64_t pages_mapped;	/* PTEs installed in attachers */
 	atomic64_t pages_unmapped;	/* PTEs removed from attachers */
+	atomic64_t invalidations;	/* source changes that zapped */
+	atomic64_t invalidations_kept;	/* protection changes that did not */
 };
 
 extern struct xpmem_stats xpmem_stats;

@@ -56,6 +56,11 @@ static const struct family {
 	  FIELD(pages_mapped_total), "Pages ever mapped into attachers." },
 	{ "xpmem_pages_unmapped", true, NULL, XPMEM_A_STATS_PAGES_UNMAPPED_TOTAL,
 	  FIELD(pages_unmapped_total), "Pages ever unmapped from attachers." },
+	{ "xpmem_invalidations", true, NULL, XPMEM_A_STATS_INVALIDATIONS_TOTAL,
+	  FIELD(invalidations_total), "Source page-table changes that zapped attachers." },
+	{ "xpmem_invalidations_kept", true, NULL, XPMEM_A_STATS_INVALIDATIONS_KEPT_TOTAL,
+	  FIELD(invalidations_kept_total),
+	  "Source protection changes (NUMA hint passes) that kept attachers' PTEs." },
 };
 
 #define NFAMILIES	(sizeof(families) / sizeof(families[0]))

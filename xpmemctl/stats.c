@@ -52,6 +52,10 @@ static void json_stats(const struct xpmem_ctl_stats *s)
 	j_ku64("quota_hits", s->quota_hits);
 	j_ku64("pages_mapped_total", s->pages_mapped_total);
 	j_ku64("pages_unmapped_total", s->pages_unmapped_total);
+	j_ku64_if("invalidations_total", s->scope == XPMEM_SCOPE_GLOBAL,
+		  s->invalidations_total);
+	j_ku64_if("invalidations_kept_total", s->scope == XPMEM_SCOPE_GLOBAL,
+		  s->invalidations_kept_total);
 	j_close('}');
 }
 
@@ -120,6 +124,10 @@ static void print_global(const struct xpmem_ctl_stats *s)
 	fprintf(out, "pages mapped total:    %llu\n", (unsigned long long)s->pages_mapped_total);
 	fprintf(out, "pages unmapped total:  %llu\n",
 		(unsigned long long)s->pages_unmapped_total);
+	fprintf(out, "invalidations total:   %llu\n",
+		(unsigned long long)s->invalidations_total);
+	fprintf(out, "invalidations kept:    %llu\n",
+		(unsigned long long)s->invalidations_kept_total);
 }
 
 /* The whole dump, read again if it changed under us, as Prometheus text. */

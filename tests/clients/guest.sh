@@ -67,11 +67,22 @@ counter() {
 		l != "" && index($1, n "{") == 1 && index($1, l) { print $2 }'
 }
 
-# expect_xpmem CLIENT NAME FAULTS_BEFORE: the run mapped pages through xpmem
+# mark: remember the counters before a run
+mark() {
+	faults0=$(counter xpmem_faults_total)
+	zaps0=$(counter xpmem_invalidations_total)
+	kept0=$(counter xpmem_invalidations_kept_total)
+}
+
+# expect_xpmem CLIENT NAME: the run since mark() mapped pages through xpmem;
+# says how often the sources' invalidations zapped or spared the attachers
 expect_xpmem() {
-	local now
-	now=$(counter xpmem_faults_total)
-	result "$1" $(( now > $3 ? 0 : 1 )) "$2 went through xpmem ($(( now - $3 )) faults)"
+	local faults zaps kept
+	faults=$(( $(counter xpmem_faults_total) - faults0 ))
+	zaps=$(( $(counter xpmem_invalidations_total) - ${zaps0:-0} ))
+	kept=$(( $(counter xpmem_invalidations_kept_total) - ${kept0:-0} ))
+	result "$1" $(( faults > 0 ? 0 : 1 )) \
+		"$2 went through xpmem ($faults faults, $zaps invalidations zapped, $kept kept)"
 }
 
 # The builds sit in root's cache (~/.cache/xpmem-clients, mode 0700 up the
@@ -128,7 +139,7 @@ perftest() {
 perf_bw() { awk '/Final:/ { print $(NF-2) * 1.048576 }' /tmp/perf-client.log; }
 
 ucx_suite() {
-	local info before t size
+	local info t size
 	info=$(as_nobody ucx_info -d 2>&1)
 	printf '%s\n' "$info" | grep -q 'Memory domain: xpmem'
 	result ucx $? "ucx_info -d lists the xpmem memory domain"
@@ -136,10 +147,10 @@ ucx_suite() {
 	result ucx $? "ucx_info -d lists the xpmem transport"
 	for t in ucp_put_bw ucp_get tag_bw ucp_am_bw ucp_put_lat tag_lat; do
 		for size in 4096 65536; do
-			before=$(counter xpmem_faults_total)
+			mark
 			perftest self,xpmem 2000 -t "$t" -s "$size"
 			result ucx $? "ucx_perftest -t $t -s $size over UCX_TLS=self,xpmem exits 0"
-			expect_xpmem ucx "ucx_perftest -t $t -s $size" "$before"
+			expect_xpmem ucx "ucx_perftest -t $t -s $size"
 		done
 	done
 	# uct level: the transport's own put/get/am with one-sided checks
@@ -177,23 +188,23 @@ mpi() {	# NP MCA-ARGS... -- PROGRAM ARGS...
 }
 
 ompi_suite() {
-	local np before out
+	local np out rc
 	for np in 2 4; do
-		before=$(counter xpmem_faults_total)
+		mark
 		out=$(mpi $np "${VADER_XPMEM[@]}" "$MPI_CHECK" pingpong alltoall rma 2>&1)
 		rc=$?
 		result openmpi $rc "mpirun -np $np, vader single copy via xpmem: mpi_check exits 0"
 		printf '%s\n' "$out" | grep -E '^(not )?ok' | diag
 		[ $rc = 0 ] || printf '%s\n' "$out" | tail -n 30 | diag
-		expect_xpmem openmpi "mpirun -np $np (vader)" "$before"
+		expect_xpmem openmpi "mpirun -np $np (vader)"
 	done
-	before=$(counter xpmem_faults_total)
+	mark
 	out=$(mpi 2 "${PML_UCX[@]}" "$MPI_CHECK" pingpong alltoall rma 2>&1)
 	rc=$?
 	result openmpi $rc "mpirun -np 2, pml ucx on UCX_TLS=self,xpmem: mpi_check exits 0"
 	printf '%s\n' "$out" | grep -E '^(not )?ok' | diag
 	[ $rc = 0 ] || printf '%s\n' "$out" | tail -n 30 | diag
-	expect_xpmem openmpi "mpirun -np 2 (pml ucx)" "$before"
+	expect_xpmem openmpi "mpirun -np 2 (pml ucx)"
 }
 
 # --- strict policy with a registered job --------------------------------------
@@ -266,7 +277,8 @@ elif enter_job; then
 	ucx_suite
 	ompi_suite
 	j=$(counter xpmem_faults_total "job_id=\"$JOB\"")
-	result openmpi $(( j > jbefore ? 0 : 1 )) "the job's own fault counter moved ($jbefore -> $j)"
+	result openmpi $(( ${j:-0} > ${jbefore:-0} ? 0 : 1 )) \
+		"the job's own fault counter moved (${jbefore:-0} -> ${j:-0})"
 	xpmemctl/xpmemctl job del $JOB
 	result openmpi $? "xpmemctl job del $JOB after the runs"
 else

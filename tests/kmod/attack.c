@@ -39,6 +39,11 @@ static int take_census(const struct nl_attrs *a, void *arg)
 	c->permits = nla_u64(a->a[XPMEM_A_STATS_PERMITS]);
 	c->attachments = nla_u64(a->a[XPMEM_A_STATS_ATTACHMENTS]);
 	c->mapped_pages = nla_u64(a->a[XPMEM_A_STATS_MAPPED_PAGES]);
+	if (!a->a[XPMEM_A_STATS_INVALIDATIONS_TOTAL] ||
+	    !a->a[XPMEM_A_STATS_INVALIDATIONS_KEPT_TOTAL])
+		FAIL("the global stats lack the invalidation counters");
+	c->invalidations = nla_u64(a->a[XPMEM_A_STATS_INVALIDATIONS_TOTAL]);
+	c->invalidations_kept = nla_u64(a->a[XPMEM_A_STATS_INVALIDATIONS_KEPT_TOTAL]);
 	return 0;
 }
 

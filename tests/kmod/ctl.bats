@@ -281,6 +281,8 @@ labels() {
 	assert_line --regexp '^xpmem_segments [0-9]+$'
 	assert_line --regexp '^xpmem_faults_total [1-9][0-9]*$'
 	assert_line --regexp '^xpmem_pages_mapped_total [1-9][0-9]*$'
+	assert_line --regexp '^xpmem_invalidations_total [0-9]+$'
+	assert_line --regexp '^xpmem_invalidations_kept_total [0-9]+$'
 	assert_line "xpmem_segments{$u1} 2"
 	assert_line "xpmem_permits{$u1} 1"
 	assert_line "xpmem_attachments{$u1} 1"

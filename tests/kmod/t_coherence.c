@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "attack.h"
 #include "xp.h"
 
 static char *start_attached(struct exporter *ex, const struct ex_opts *o)
@@ -461,6 +462,7 @@ TEST(numa_hint_pass_costs_no_refault_and_migration_still_zaps)
 	static const char *const fast[] = { "1", "0", "10" };
 	char saved[3][32];
 	uint64_t hinted, mapped0, mapped1, gone0, gone1, unused;
+	struct census c0, c1, c2;
 	int n0, n1, node, cpu;
 	struct exporter ex;
 	long bad;
@@ -482,7 +484,9 @@ TEST(numa_hint_pass_costs_no_refault_and_migration_still_zaps)
 		knob_rw(numa_knobs[i], NULL, 0, fast[i]);
 	hinted = vmstat("numa_pte_updates");
 	CHECK(read_global_pages(&mapped0, &unused), "global_pages");
+	census_take(&c0);
 	ex_do(&ex, EX_SPIN, 4000, cpu, 0);
+	census_take(&c1);
 	hinted = vmstat("numa_pte_updates") - hinted;
 	bad = pat_mismatch(p, 0, PAGES(MIG_PAGES), 1);
 	read_global_pages(&mapped1, &unused);
@@ -492,9 +496,14 @@ TEST(numa_hint_pass_costs_no_refault_and_migration_still_zaps)
 	CHECK(bad < 0, "attacher reads a wrong word at +0x%lx", bad);
 	if (hinted < MIG_PAGES)
 		SKIP("no NUMA hint pass in 4 s (%llu PTEs)", (unsigned long long)hinted);
-	note("%llu PTEs hinted; the attacher's rereads mapped %llu pages",
-	     (unsigned long long)hinted, (unsigned long long)(mapped1 - mapped0));
+	note("%llu PTEs hinted; invalidations: %llu kept the PTEs, %llu zapped; "
+	     "the rereads mapped %llu pages",
+	     (unsigned long long)hinted,
+	     (unsigned long long)(c1.invalidations_kept - c0.invalidations_kept),
+	     (unsigned long long)(c1.invalidations - c0.invalidations),
+	     (unsigned long long)(mapped1 - mapped0));
 	CHECK_EQ(mapped1 - mapped0, 0);
+	CHECK(c1.invalidations_kept > c0.invalidations_kept, "no invalidation was counted as kept");
 	CHECK_EQ(ex_do(&ex, EX_PAGES_ON_NODE, 0, PAGES(MIG_PAGES), node), MIG_PAGES);
 
 	/* a real move of the pages still takes them from the attacher */
@@ -502,8 +511,10 @@ TEST(numa_hint_pass_costs_no_refault_and_migration_still_zaps)
 	CHECK_EQ(ex_do(&ex, EX_MOVE_PAGES, 0, PAGES(MIG_PAGES),
 		       node == n0 ? n1 : n0), MIG_PAGES);
 	CHECK(read_global_pages(&unused, &gone1), "global_pages");
+	census_take(&c2);
 	CHECK(gone1 - gone0 >= MIG_PAGES, "migration unmapped %llu of %d pages",
 	      (unsigned long long)(gone1 - gone0), MIG_PAGES);
+	CHECK(c2.invalidations > c1.invalidations, "the migration was not counted as a zap");
 	CHECK_PATTERN(p, 0, PAGES(MIG_PAGES), 1);
 	ex_do(&ex, EX_FILL, 0, PAGES(MIG_PAGES), 32);
 	CHECK_PATTERN(p, 0, PAGES(MIG_PAGES), 32);

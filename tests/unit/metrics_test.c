@@ -75,8 +75,12 @@ static struct xpmem_ctl_stats scope(uint32_t kind, uint32_t uid, uint64_t job, u
 	if (kind == XPMEM_SCOPE_GLOBAL) {
 		s.pages_mapped_total = 1000;
 		s.pages_unmapped_total = 900;
+		s.invalidations_total = 40;
+		s.invalidations_kept_total = 60;
 		XPMEM_CTL_SET(&s, XPMEM_A_STATS_PAGES_MAPPED_TOTAL);
 		XPMEM_CTL_SET(&s, XPMEM_A_STATS_PAGES_UNMAPPED_TOTAL);
+		XPMEM_CTL_SET(&s, XPMEM_A_STATS_INVALIDATIONS_TOTAL);
+		XPMEM_CTL_SET(&s, XPMEM_A_STATS_INVALIDATIONS_KEPT_TOTAL);
 	}
 	return s;
 }
@@ -173,7 +177,14 @@ static const char golden[] =
 	"xpmem_pages_mapped_total 1000\n"
 	"# HELP xpmem_pages_unmapped_total Pages ever unmapped from attachers.\n"
 	"# TYPE xpmem_pages_unmapped_total counter\n"
-	"xpmem_pages_unmapped_total 900\n";
+	"xpmem_pages_unmapped_total 900\n"
+	"# HELP xpmem_invalidations_total Source page-table changes that zapped attachers.\n"
+	"# TYPE xpmem_invalidations_total counter\n"
+	"xpmem_invalidations_total 40\n"
+	"# HELP xpmem_invalidations_kept_total Source protection changes (NUMA hint passes) "
+	"that kept attachers' PTEs.\n"
+	"# TYPE xpmem_invalidations_kept_total counter\n"
+	"xpmem_invalidations_kept_total 60\n";
 
 /* The dump of golden[], into V. */
 #define GOLDEN_DUMP(v)	\
@@ -231,6 +242,7 @@ static void counters_end_in_total_and_gauges_do_not(void)
 	};
 	static const char *const counters[] = {
 		"faults", "denials", "quota_hits", "pages_mapped", "pages_unmapped",
+		"invalidations", "invalidations_kept",
 	};
 	char line[128];
 
@@ -256,6 +268,9 @@ static void the_global_series_has_no_labels_and_only_it_has_the_page_totals(void
 	CHECK(has_line(text, "xpmem_pages_unmapped_total 900"));
 	CHECK(strstr(text, "xpmem_pages_mapped_total{") == NULL);
 	CHECK(strstr(text, "xpmem_pages_unmapped_total{") == NULL);
+	CHECK(has_line(text, "xpmem_invalidations_total 40"));
+	CHECK(has_line(text, "xpmem_invalidations_kept_total 60"));
+	CHECK(strstr(text, "xpmem_invalidations_total{") == NULL);
 	free(text);
 }
 
