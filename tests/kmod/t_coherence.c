@@ -457,7 +457,8 @@ static int first_cpu_of_node(int node)
 	return cpu;
 }
 
-TEST(numa_hint_pass_costs_no_refault_and_migration_still_zaps)
+/* heavy: under ASan the scan spends its budget on the shadow's terabytes */
+TEST_EX(numa_hint_pass_costs_no_refault_and_migration_still_zaps, T_HEAVY, 0)
 {
 	static const char *const fast[] = { "1", "0", "10" };
 	char saved[3][32];
