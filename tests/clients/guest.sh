@@ -184,8 +184,9 @@ VADER_XPMEM=(--mca pml ob1 --mca btl self,vader --mca btl_vader_single_copy_mech
 # pml/ucx of 4.1 selects itself only on RDMA devices unless told "any".
 # Not osc/ucx: in MPI_Finalize it flushes its endpoints by reading each
 # peer's FIFO, and a peer that already exited takes that memory with it: a
-# SIGBUS with xpmem in every lineage (UCX issue 8183, fixed after 1.13 by
-# flushing without touching peer memory). One-sided goes through osc/rdma.
+# SIGBUS with xpmem in every lineage (UCX issue 8183; a UCX change that
+# flushes without reading the peer is under review). One-sided goes
+# through osc/rdma.
 PML_UCX=(--mca pml ucx --mca osc ^ucx --mca pml_ucx_tls any --mca pml_ucx_devices any
 	 -x UCX_TLS=self,xpmem)
 
