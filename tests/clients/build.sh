@@ -35,29 +35,16 @@ unset CC CFLAGS CXXFLAGS CPPFLAGS LDFLAGS SAN_FLAGS VERSION PREFIX LIBDIR INCLUD
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 1
 REPO=$PWD
+. "$REPO/tests/mirror.sh"
 CACHE=${XPMEM_CLIENTS_CACHE:-$HOME/.cache/xpmem-clients}
 JOBS=${XPMEM_CLIENTS_JOBS:-$(nproc)}
 
 say() { echo "tests/clients: $*" >&2; }
 die() { say "$*"; exit 1; }
 
-# The first Debian mirror of the machine's own apt sources (deb822 or
-# one-line format), never the security archive.
-mirror() {
-	local f
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -e "$f" ] || continue
-		awk '/^URIs:/ { for (i = 2; i <= NF; i++) if ($i !~ /security/) { print $i; exit } }' "$f"
-	done
-	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-		[ -e "$f" ] || continue
-		awk '$1 == "deb" && $0 !~ /security/ { for (i = 2; i <= NF; i++) if ($i ~ /:\/\//) { print $i; exit } }' "$f"
-	done
-}
-
 apt_config() {
 	local dir=$CACHE/apt url suite
-	url=$(mirror | head -n 1)
+	url=$(debian_mirror)
 	[ -n "$url" ] || die "no Debian mirror in /etc/apt: cannot fetch source packages"
 	suite=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
 	mkdir -p "$dir/lists/partial" "$dir/archives/partial" "$dir/sources.list.d"
@@ -74,7 +61,7 @@ apt_config() {
 }
 
 # fetch PKG: the newest source of PKG in the suite, unpacked (with Debian's
-# patches applied) under src/; prints its directory.  apt's index is
+# patches applied) under src/; prints "PKG VERSION DIRECTORY".  apt's index is
 # refreshed once a day at most.
 fetch() {
 	local pkg=$1 ver dir upstream

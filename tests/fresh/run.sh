@@ -27,6 +27,7 @@ set -u
 set -o pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
+. "$REPO/tests/mirror.sh"
 CACHE=${XPMEM_FRESH_CACHE:-$HOME/.cache/xpmem-fresh}
 BASE=$CACHE/bookworm
 MAX_AGE_DAYS=7
@@ -44,20 +45,9 @@ command -v debootstrap >/dev/null || {
 		die "could not install debootstrap"
 }
 
-# The first "deb" URI of the main archive in this machine's apt sources.
-mirror() {
-	local f
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -e "$f" ] || continue
-		awk '/^URIs:/ { for (i = 2; i <= NF; i++) if ($i !~ /security/) { print $i; exit } }' "$f"
-	done | head -n 1
-	grep -hE '^deb ' /etc/apt/sources.list 2>/dev/null |
-		awk '$2 !~ /security/ { print $2; exit }'
-}
-
 build_base() {
 	local url tmp
-	url=$(mirror | head -n 1)
+	url=$(debian_mirror)
 	[ -n "$url" ] || die "no Debian mirror in this machine's apt sources"
 	tmp=$(mktemp -d "$CACHE/bookworm.new.XXXXXX")
 	echo "# debootstrap bookworm (gcc, make, git) into $tmp" >&2

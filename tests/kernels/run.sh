@@ -27,6 +27,7 @@ set -o pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 1
 REPO=$PWD
+. "$REPO/tests/mirror.sh"
 ROOTS=${XPMEM_ROOTS_CACHE:-$HOME/.cache/xpmem-roots}
 SID=$ROOTS/sid
 OUT=tests/.cache/kernels
@@ -42,13 +43,6 @@ total_pass=0 total_fail=0
 
 die() { echo "tests/kernels: $*" >&2; exit 1; }
 
-mirror() {
-	local f
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -e "$f" ] || continue
-		awk '/^URIs:/ { for (i = 2; i <= NF; i++) if ($i !~ /security/) { print $i; exit } }' "$f"
-	done | head -n 1
-}
 
 mounted=()
 unmount_all() {
@@ -90,7 +84,7 @@ make_sid_root() {
 	command -v debootstrap >/dev/null ||
 		apt-get install -y -q --no-install-recommends debootstrap </dev/null >&2 ||
 		die "could not install debootstrap"
-	url=$(mirror)
+	url=$(debian_mirror)
 	[ -n "$url" ] || die "no Debian mirror in this machine's apt sources"
 	unmount_all
 	mkdir -p "$ROOTS"
