@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -81,6 +82,55 @@ TEST(attack_mprotect_read_only_stops_stores_through_an_rdwr_attachment)
 	send_u64(&ch, 0);
 	WAIT_OK(pid);
 	CHECK_EX_PATTERN(&ex, 0, PAGES(4), 3);
+	exporter_quit(&ex);
+	attack_end(&before);
+}
+
+/*
+ * The exporter write-protects pages an attacher (nobody) holds writable:
+ * mprotect to read-only and userfaultfd write-protection must both take
+ * the attacher's stores away; a protection change that leaves the pages
+ * writable (adding PROT_EXEC) keeps them, as a NUMA hint pass does.
+ */
+TEST(attack_stores_stop_when_the_exporter_write_protects_its_pages)
+{
+	struct census before;
+	struct exporter ex;
+	uint64_t unused;
+	struct chan ch;
+	int uffd_err;
+	pid_t pid;
+
+	attack_begin(&before);
+	victim_start(&ex, 4, 0666);
+	pid = fork_nobody(&ch);
+	if (pid == 0) {
+		char *p = attach_ok(get_ok(ex.segid, XPMEM_RDWR), 0, PAGES(4));
+		int sig;
+
+		pat_fill(p, 0, PAGES(4), 4);	/* writable PTEs everywhere */
+		send_u64(&ch, 1);		/* the exporter protects */
+		if (recv_u64(&ch) == 0) {	/* uffd-wp took page 2 */
+			sig = probe_write(p + PAGES(2), 0x1234);
+			CHECK(sig == SIGBUS || sig == SIGSEGV, "uffd-wp page: %s",
+			      signame(sig));
+		}
+		sig = probe_write(p + PAGE_SZ, 0x1234);
+		CHECK(sig == SIGBUS || sig == SIGSEGV, "read-only page: %s", signame(sig));
+		CHECK_PATTERN(p, 0, PAGES(3), 4);
+		pat_fill(p + PAGES(3), PAGES(3), PAGE_SZ, 5);	/* still writable */
+		peer_exit(0);
+	}
+	CHECK_EQ(recv_u64(&ch), 1);
+	ex_do(&ex, EX_MPROTECT, PAGE_SZ, PAGE_SZ, PROT_READ);
+	uffd_err = ex_try(&ex, EX_SELF, EX_UFFD_WP, PAGES(2), PAGE_SZ, 0, &unused);
+	if (uffd_err)
+		note("no userfaultfd write-protection: %s", strerror(uffd_err));
+	ex_do(&ex, EX_MPROTECT, PAGES(3), PAGE_SZ, PROT_READ | PROT_WRITE | PROT_EXEC);
+	send_u64(&ch, uffd_err ? 1 : 0);
+	WAIT_OK(pid);
+	CHECK_EX_PATTERN(&ex, 0, PAGES(3), 4);
+	CHECK_EX_PATTERN(&ex, PAGES(3), PAGE_SZ, 5);
 	exporter_quit(&ex);
 	attack_end(&before);
 }
