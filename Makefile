@@ -5,7 +5,7 @@
 # shows the data path to a newcomer; `make soak` stresses and fuzzes the
 # module for ~15 minutes; `make install` honours DESTDIR/PREFIX.
 
-VERSION		:= 2.8.0
+VERSION		:= 2.8.1
 
 # The kernel to build for: the newest installed Debian headers unless given.
 # Recursively expanded and never exported: on a fresh machine the headers

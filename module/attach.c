@@ -15,6 +15,7 @@
  * remap_file_pages(), an mmap of the file reached any other way, or a
  * racing ATTACH cannot take an attachment that is not theirs.
  */
+#include <linux/fadvise.h>
 #include <linux/file.h>
 #include <linux/mman.h>
 #include <linux/sched.h>
@@ -175,6 +176,7 @@ const struct vm_operations_struct xpmem_vm_ops = {
 	.mremap		= vma_mremap,
 	.fault		= xpmem_fault,
 	.pfn_mkwrite	= xpmem_pfn_mkwrite,
+	.access		= xpmem_access,
 };
 
 /*
@@ -284,6 +286,85 @@ int xpmem_attach_mmap(struct xpmem_segment *seg, struct vm_area_struct *vma)
 	return 0;
 }
 #endif
+
+/*
+ * The next piece of the caller's attachments of @file at or above @addr
+ * that maps part of source range [src, src_end), as attacher range
+ * [*start, *end), with a reference on its attachment; NULL when none.
+ */
+static struct xpmem_attach *next_piece(struct file *file, unsigned long addr,
+				       unsigned long src, unsigned long src_end,
+				       unsigned long *start, unsigned long *end)
+{
+	struct mm_struct *mm = current->mm;
+	struct xpmem_attach *att = NULL;
+	struct vm_area_struct *vma;
+	unsigned long from, to;
+
+	if (mmap_read_lock_killable(mm))
+		return NULL;
+	for (vma = find_vma(mm, addr); vma; vma = find_vma(mm, vma->vm_end)) {
+		if (vma->vm_file != file || vma->vm_ops != &xpmem_vm_ops ||
+		    !vma->vm_private_data)
+			continue;
+		from = max(vma_src_start(vma), src);
+		to = min(vma_src_end(vma), src_end);
+		if (from >= to)
+			continue;
+		*start = vma->vm_start + (from - vma_src_start(vma));
+		*end = *start + (to - from);
+		if (*end <= addr)
+			continue;
+		*start = max(*start, addr);
+		att = vma->vm_private_data;
+		kref_get(&att->ref);	/* the VMA holds one: never zero here */
+		break;
+	}
+	mmap_read_unlock(mm);
+	return att;
+}
+
+/*
+ * madvise(MADV_WILLNEED) on an attachment arrives as fadvise() on the
+ * segment's file, the attacher's mmap_lock dropped and only the file
+ * range (source addresses) left: populate every piece of the caller's
+ * attachments of this segment that maps part of it. Other advice means
+ * nothing to memory that is not ours to read ahead or drop.
+ */
+int xpmem_attach_advise(struct file *file, loff_t offset, loff_t len,
+			int advice)
+{
+	unsigned long addr = 0, start, end, src_end;
+	struct xpmem_attach *att;
+	int ret;
+
+	switch (advice) {
+	case POSIX_FADV_WILLNEED:
+		break;
+	case POSIX_FADV_NORMAL:
+	case POSIX_FADV_RANDOM:
+	case POSIX_FADV_SEQUENTIAL:
+	case POSIX_FADV_NOREUSE:
+	case POSIX_FADV_DONTNEED:
+		return 0;
+	default:
+		return -EINVAL;
+	}
+	if (!current->mm || offset < 0 || len < 0)
+		return -EINVAL;
+	if (!len || (unsigned long)len > ULONG_MAX - (unsigned long)offset)
+		src_end = ULONG_MAX;	/* 0: to the end, as fadvise() */
+	else
+		src_end = offset + len;
+	while ((att = next_piece(file, addr, offset, src_end, &start, &end))) {
+		ret = xpmem_populate(att, start, end);
+		xpmem_attach_put(att);
+		if (ret)
+			return ret;
+		addr = end;
+	}
+	return 0;
+}
 
 static bool range_has_attachment(struct mm_struct *mm, unsigned long start,
 				 unsigned long end)
@@ -505,6 +586,9 @@ long xpmem_attach(struct xpmem_proc *proc, struct xpmem_cmd_attach __user *arg)
 		unmap_attachment(att);
 		ret = -EFAULT;
 	}
+	/* advisory, as MAP_POPULATE: the attachment stands either way */
+	if (!ret && (cmd.flags & XPMEM_ATTACH_POPULATE))
+		xpmem_populate(att, addr, addr + cmd.size);
 out_put:
 	xpmem_attach_put(att);		/* the ioctl's reference */
 	return ret;

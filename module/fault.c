@@ -10,6 +10,12 @@
  * sequence), else it retries. No page is pinned: the source stays
  * swappable and migratable, and the notifier zaps before anything moves.
  *
+ * The same windows, POPULATE_BATCH pages wide and faulting nothing in,
+ * map a whole attachment ahead of use (XPMEM_ATTACH_POPULATE,
+ * madvise(MADV_WILLNEED)); and a one-page window that installs nothing
+ * serves ->access, through which ptrace and /proc/PID/mem reach attached
+ * memory that get_user_pages() refuses.
+ *
  * The window never leaves the attachment's source range (nor, therefore,
  * the segment), whatever the VMA says. PTE protections come from the VMA's
  * flags (VM_READ, VM_WRITE, VM_EXEC), so mprotect() is honoured. A
@@ -20,18 +26,28 @@
  * writable behind the source's back.
  */
 #include <linux/hmm.h>
+#include <linux/highmem.h>
 #include <linux/magic.h>
+#include <linux/moduleparam.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
+#include <linux/slab.h>
 
 #include "xpmem_internal.h"
 
 #define WINDOW_AHEAD	31	/* pages mapped after the faulting one */
 #define WINDOW_BEHIND	16	/* and before it: memmove walks backwards */
 #define WINDOW_MAX	(WINDOW_BEHIND + 1 + WINDOW_AHEAD)
+#define POPULATE_BATCH	512	/* pages per lookup when mapping ahead */
+#define NO_FAULT	ULONG_MAX	/* a window that faults nothing in */
 
 /* a fault that may not drop its locks polls the source's this long */
 #define SOURCE_POLL_JIFFIES	(HZ / 5)
+
+static bool one_page_faults;
+module_param(one_page_faults, bool, 0644);
+MODULE_PARM_DESC(one_page_faults,
+		 "benchmarks only: map one page per fault and dirty no page ahead of a write");
 
 struct window {
 	struct xpmem_attach *att;
@@ -39,34 +55,56 @@ struct window {
 	unsigned long start;		/* attacher address of pfns[0] */
 	unsigned long src;		/* source address of pfns[0] */
 	unsigned long npages;
-	unsigned long fault_idx;
-	bool write;			/* a write fault: dirty that page */
+	unsigned long fault_idx;	/* the page to fault in, or NO_FAULT */
+	bool write;			/* fault that page for write, dirty it */
+	bool own_locked;		/* we hold the attacher's mmap_lock */
+	bool may_drop;			/* and may drop it to wait for the source */
 	pgprot_t prot_ro, prot_rw;	/* the VMA's, without and with write */
-	DECLARE_BITMAP(fresh, WINDOW_MAX);	/* PTEs this fault added */
-	unsigned long pfns[WINDOW_MAX];
+	unsigned long *fresh;		/* bitmap of the PTEs this fill added */
+	unsigned long *pfns;
 };
 
+/* Cover @npages from attacher address @first of @vma. */
+static void set_window(struct window *w, struct vm_area_struct *vma,
+		       unsigned long first, unsigned long npages)
+{
+	w->vma = vma;
+	w->start = first;
+	w->npages = npages;
+	w->src = (vma->vm_pgoff << PAGE_SHIFT) + (first - vma->vm_start);
+	/* as mprotect() left the VMA: vm_flags and vm_page_prot agree */
+	w->prot_ro = vm_get_page_prot(vma->vm_flags & ~VM_WRITE);
+	w->prot_rw = vm_get_page_prot(vma->vm_flags);
+}
+
 /*
- * Frame the window around @addr inside the VMA, and check it against the
- * attachment: a VMA of ours maps only its attachment's source range, but
- * the fault must not take that on trust.
+ * A VMA of ours maps only its attachment's source range, but no window
+ * may take that on trust.
  */
+static bool window_in_source(struct window *w)
+{
+	struct xpmem_attach *att = w->att;
+
+	return w->src >= att->src_start && w->src < att->src_end &&
+	       w->npages <= (att->src_end - w->src) >> PAGE_SHIFT;
+}
+
+/* Frame a fault's window around @addr inside the VMA. */
 static bool frame_window(struct window *w, struct vm_area_struct *vma,
 			 unsigned long addr)
 {
-	struct xpmem_attach *att = w->att;
+	bool one = READ_ONCE(one_page_faults);
+	unsigned long behind = one ? 0 : WINDOW_BEHIND;
+	unsigned long ahead = one ? 0 : WINDOW_AHEAD;
 	unsigned long first = vma->vm_start, last = vma->vm_end;
 
-	if (addr - vma->vm_start > WINDOW_BEHIND * PAGE_SIZE)
-		first = addr - WINDOW_BEHIND * PAGE_SIZE;
-	if (vma->vm_end - addr > (WINDOW_AHEAD + 1) * PAGE_SIZE)
-		last = addr + (WINDOW_AHEAD + 1) * PAGE_SIZE;
-	w->start = first;
-	w->npages = (last - first) >> PAGE_SHIFT;
+	if (addr - vma->vm_start > behind * PAGE_SIZE)
+		first = addr - behind * PAGE_SIZE;
+	if (vma->vm_end - addr > (ahead + 1) * PAGE_SIZE)
+		last = addr + (ahead + 1) * PAGE_SIZE;
+	set_window(w, vma, first, (last - first) >> PAGE_SHIFT);
 	w->fault_idx = (addr - first) >> PAGE_SHIFT;
-	w->src = (vma->vm_pgoff << PAGE_SHIFT) + (first - vma->vm_start);
-	return w->src >= att->src_start && w->src < att->src_end &&
-	       w->npages <= (att->src_end - w->src) >> PAGE_SHIFT;
+	return window_in_source(w);
 }
 
 /* Map only the faulting page (a mapped-pages quota is near). */
@@ -89,6 +127,18 @@ static int touch_pte(pte_t *pte, unsigned long addr, void *data)
 }
 
 /*
+ * An anonymous page outside the swap cache and not lazily freed
+ * (MADV_FREE) is dirtied anyway before reclaim may drop it (add_to_swap),
+ * so marking it dirty now loses nothing and spares a write stream one
+ * pfn_mkwrite per page.
+ */
+static bool fresh_anon(struct folio *folio)
+{
+	return !READ_ONCE(one_page_faults) && folio_test_anon(folio) &&
+	       folio_test_swapbacked(folio) && !folio_test_swapcache(folio);
+}
+
+/*
  * Our special PTEs carry no dirty bit back to the page, so a page is
  * writable through an attachment only while it is dirty: otherwise reclaim
  * could drop a clean shmem or file page that was written only here. The
@@ -103,7 +153,8 @@ static bool may_write(struct window *w, unsigned long idx, struct page *page)
 	if (!w->att->writable || !(w->vma->vm_flags & VM_WRITE) ||
 	    !(w->pfns[idx] & HMM_PFN_WRITE))
 		return false;
-	if (w->write && idx == w->fault_idx && !folio_test_dirty(folio))
+	if (!folio_test_dirty(folio) &&
+	    ((w->write && idx == w->fault_idx) || fresh_anon(folio)))
 		folio_mark_dirty(folio);
 	return folio_test_dirty(folio);
 }
@@ -172,9 +223,10 @@ static bool holds_mmap_lock(struct vm_fault *vmf)
 
 /*
  * A fault that may not drop its locks (no FAULT_FLAG_ALLOW_RETRY: a futex
- * fixing up its word, say) must not sleep on the source's mmap_lock while
- * it holds its own: two processes attached to each other would deadlock
- * behind queued writers. Poll for a bounded time instead, then give up.
+ * fixing up its word, say), or ->access, must not sleep on the source's
+ * mmap_lock while it holds its own: two processes attached to each other
+ * would deadlock behind queued writers. Poll for a bounded time instead,
+ * then give up.
  */
 static bool poll_source_lock(struct mm_struct *src)
 {
@@ -191,34 +243,32 @@ static bool poll_source_lock(struct mm_struct *src)
 
 /*
  * Take the source's mmap_lock without ever sleeping on it while we hold
- * the attacher's. On contention, drop everything, wait for the source
- * lock once, and have the core retry the fault.
+ * the attacher's. On contention, a caller that may drop everything gets
+ * RETRY: it waits for the source lock once and tries again.
  */
-static vm_fault_t lock_source(struct vm_fault *vmf, struct mm_struct *src,
+static vm_fault_t lock_source(struct window *w, struct mm_struct *src,
 			      bool *locked)
 {
 	*locked = false;
-	if (src == vmf->vma->vm_mm && holds_mmap_lock(vmf))
+	if (src == w->vma->vm_mm && w->own_locked)
 		return 0;
 	if (mmap_read_trylock(src)) {
 		*locked = true;
 		return 0;
 	}
-	if (!(vmf->flags & FAULT_FLAG_ALLOW_RETRY)) {
+	if (!w->may_drop) {
 		*locked = poll_source_lock(src);
 		return *locked ? 0 : VM_FAULT_SIGBUS;
 	}
 	return VM_FAULT_RETRY;
 }
 
-static vm_fault_t wait_for_source(struct vm_fault *vmf, struct mm_struct *src)
+/* Wait for a contended source lock once; drops a reference on @src. */
+static void wait_for_source(struct mm_struct *src)
 {
-	if (vmf->flags & FAULT_FLAG_RETRY_NOWAIT)
-		return VM_FAULT_RETRY;
-	release_attacher_lock(vmf);
 	if (!mmap_read_lock_killable(src))
 		mmap_read_unlock(src);
-	return VM_FAULT_RETRY;
+	mmdrop(src);
 }
 
 static bool vma_is_secret(struct vm_area_struct *vma)
@@ -255,8 +305,7 @@ static bool drop_secret_pages(struct mm_struct *src, struct window *w)
 }
 
 /* Look the window up in the source; 0, a vm_fault_t error, or RETRY. */
-static vm_fault_t lookup_source(struct vm_fault *vmf, struct hmm_range *range,
-				struct window *w)
+static vm_fault_t lookup_source(struct hmm_range *range, struct window *w)
 {
 	struct mm_struct *src = range->notifier->mm;
 	bool locked, secret_ok;
@@ -267,10 +316,11 @@ static vm_fault_t lookup_source(struct vm_fault *vmf, struct hmm_range *range,
 		if (fatal_signal_pending(current))
 			return VM_FAULT_SIGBUS;
 		memset(w->pfns, 0, w->npages * sizeof(w->pfns[0]));
-		w->pfns[w->fault_idx] = HMM_PFN_REQ_FAULT |
-					(w->write ? HMM_PFN_REQ_WRITE : 0);
+		if (w->fault_idx != NO_FAULT)
+			w->pfns[w->fault_idx] = HMM_PFN_REQ_FAULT |
+				(w->write ? HMM_PFN_REQ_WRITE : 0);
 		range->notifier_seq = mmu_interval_read_begin(range->notifier);
-		ret = lock_source(vmf, src, &locked);
+		ret = lock_source(w, src, &locked);
 		if (ret)
 			return ret;
 		err = hmm_range_fault(range);
@@ -283,6 +333,106 @@ static vm_fault_t lookup_source(struct vm_fault *vmf, struct hmm_range *range,
 		return VM_FAULT_OOM;
 	/* a hole, an unmapped or secret page, or a write the source may not do */
 	return err || !secret_ok ? VM_FAULT_SIGBUS : 0;
+}
+
+/*
+ * Look the window up until no invalidation overlapped the lookup; returns
+ * 0 with map_lock held, so the pages stay mapped in the source until the
+ * caller unlocks.
+ */
+static vm_fault_t lookup_stable(struct hmm_range *range, struct window *w)
+{
+	struct xpmem_segment *seg = w->att->seg;
+	vm_fault_t ret;
+
+	for (;;) {
+		ret = lookup_source(range, w);
+		if (ret)
+			return ret;
+		mutex_lock(&seg->map_lock);
+		if (!mmu_interval_read_retry(&seg->notifier,
+					     range->notifier_seq))
+			return 0;
+		mutex_unlock(&seg->map_lock);
+	}
+}
+
+static void init_range(struct hmm_range *range, struct window *w)
+{
+	memset(range, 0, sizeof(*range));
+	range->notifier = &w->att->seg->notifier;
+	range->start = w->src;
+	range->end = w->src + (w->npages << PAGE_SHIFT);
+	range->hmm_pfns = w->pfns;
+	range->pfn_flags_mask = HMM_PFN_REQ_FAULT | HMM_PFN_REQ_WRITE;
+}
+
+/*
+ * Pin the segment against removal and revocation (seg->sem) and its
+ * source mm against exit; NULL if either already happened.
+ */
+static struct mm_struct *enter_source(struct xpmem_attach *att)
+{
+	struct xpmem_segment *seg = att->seg;
+
+	down_read(&seg->sem);
+	if (!seg->removed && !READ_ONCE(att->permit->revoked) &&
+	    mmget_not_zero(seg->mm))
+		return seg->mm;
+	up_read(&seg->sem);
+	return NULL;
+}
+
+static void leave_source(struct xpmem_attach *att, struct mm_struct *src)
+{
+	up_read(&att->seg->sem);
+	mmput_async(src);
+}
+
+/*
+ * Look the window up and install it: VM_FAULT_NOPAGE once done, or an
+ * error, or VM_FAULT_RETRY with *@busy the contended source (a reference
+ * for wait_for_source()) when the caller may drop its locks.
+ */
+static vm_fault_t fill_window(struct window *w, struct mm_struct **busy)
+{
+	struct xpmem_attach *att = w->att;
+	struct hmm_range range;
+	struct mm_struct *src;
+	vm_fault_t ret;
+	long added;
+
+	src = enter_source(att);
+	if (!src)
+		return VM_FAULT_SIGBUS;
+	/*
+	 * Page tables and the page record first, outside map_lock:
+	 * allocating under it could enter reclaim, whose invalidation of the
+	 * source needs that lock.
+	 */
+	if (xpmem_pages_prepare(&att->pages, window_page(w, 0), w->npages) ||
+	    apply_to_page_range(w->vma->vm_mm, w->start,
+				w->npages << PAGE_SHIFT, touch_pte, NULL)) {
+		ret = VM_FAULT_OOM;
+		goto out;
+	}
+	bitmap_zero(w->fresh, w->npages);
+	init_range(&range, w);
+	ret = lookup_stable(&range, w);
+	if (!ret) {
+		install_window(w);
+		added = xpmem_pages_mark(&att->pages, window_page(w, 0),
+					 w->npages, w->fresh);
+		xpmem_attach_count_mapped(att, added);
+		mutex_unlock(&att->seg->map_lock);
+		ret = VM_FAULT_NOPAGE;
+	} else if (ret == VM_FAULT_RETRY) {
+		mmgrab(src);
+		*busy = src;
+	}
+out:
+	leave_source(att, src);
+	return ret;
 }
 
 /* 0 if the window may map, else how to fail (quota, removal, revocation) */
@@ -307,80 +457,43 @@ static vm_fault_t check_window(struct window *w)
 static vm_fault_t map_window(struct vm_fault *vmf, bool write, bool mkwrite)
 {
 	struct vm_area_struct *vma = vmf->vma;
-	struct xpmem_attach *att = vma->vm_private_data;
-	struct window w = { .att = att, .vma = vma, .write = write };
-	struct hmm_range range = {};
-	struct xpmem_segment *seg;
-	struct mm_struct *src;
+	unsigned long pfns[WINDOW_MAX];
+	DECLARE_BITMAP(fresh, WINDOW_MAX);
+	struct window w = {
+		.att = vma->vm_private_data,
+		.write = write,
+		.own_locked = holds_mmap_lock(vmf),
+		.may_drop = vmf->flags & FAULT_FLAG_ALLOW_RETRY,
+		.fresh = fresh,
+		.pfns = pfns,
+	};
+	struct mm_struct *busy;
 	vm_fault_t ret;
-	long added;
 
-	if (!att)
+	if (!w.att)
 		return VM_FAULT_SIGBUS;		/* not bound yet: see vma_open */
-	seg = att->seg;
-	src = seg->mm;
 	if (!frame_window(&w, vma, vmf->address & PAGE_MASK))
 		return VM_FAULT_SIGBUS;
-	/* as mprotect() left the VMA: vm_flags and vm_page_prot agree */
-	w.prot_ro = vm_get_page_prot(vma->vm_flags & ~VM_WRITE);
-	w.prot_rw = vm_get_page_prot(vma->vm_flags);
 	ret = check_window(&w);
 	if (ret)
 		return ret;
-
-	down_read(&seg->sem);
-	if (seg->removed || READ_ONCE(att->permit->revoked) ||
-	    !mmget_not_zero(src)) {
-		up_read(&seg->sem);
-		return VM_FAULT_SIGBUS;
-	}
-	/*
-	 * Page tables and the page record first, outside map_lock:
-	 * allocating under it could enter reclaim, whose invalidation of the
-	 * source needs that lock.
-	 */
-	if (xpmem_pages_prepare(&att->pages, window_page(&w, 0), w.npages) ||
-	    apply_to_page_range(vma->vm_mm, w.start, w.npages << PAGE_SHIFT,
-				touch_pte, NULL)) {
-		ret = VM_FAULT_OOM;
-		goto out;
-	}
-
-	range.notifier = &seg->notifier;
-	range.start = w.src;
-	range.end = w.src + (w.npages << PAGE_SHIFT);
-	range.hmm_pfns = w.pfns;
-	range.pfn_flags_mask = HMM_PFN_REQ_FAULT | HMM_PFN_REQ_WRITE;
-
-	for (;;) {
-		ret = lookup_source(vmf, &range, &w);
-		if (ret)
-			break;
-		mutex_lock(&seg->map_lock);
-		if (!mmu_interval_read_retry(&seg->notifier,
-					     range.notifier_seq)) {
-			install_window(&w);
-			added = xpmem_pages_mark(&att->pages, window_page(&w, 0),
-						 w.npages, w.fresh);
-			xpmem_attach_count_mapped(att, added);
-			mutex_unlock(&seg->map_lock);
-			ret = VM_FAULT_NOPAGE;
-			break;
-		}
-		mutex_unlock(&seg->map_lock);
-	}
-out:
-	up_read(&seg->sem);
-	if (ret == VM_FAULT_RETRY && mkwrite) {
+	ret = fill_window(&w, &busy);
+	if (ret != VM_FAULT_RETRY)
+		return ret;
+	if (mkwrite) {
 		/* the core cannot retry pfn_mkwrite: let the access refault */
+		mmdrop(busy);
 		cond_resched();
-		ret = VM_FAULT_NOPAGE;
-	} else if (ret == VM_FAULT_RETRY) {
-		/* the VMA may be gone once its lock is dropped: use src only */
-		ret = wait_for_source(vmf, src);
+		return VM_FAULT_NOPAGE;
 	}
-	mmput_async(src);
-	return ret;
+	if (vmf->flags & FAULT_FLAG_RETRY_NOWAIT) {
+		mmdrop(busy);
+		return VM_FAULT_RETRY;
+	}
+	/* the VMA may be gone once its lock is dropped: use busy only */
+	release_attacher_lock(vmf);
+	wait_for_source(busy);
+	return VM_FAULT_RETRY;
 }
 
 vm_fault_t xpmem_fault(struct vm_fault *vmf)
@@ -391,4 +504,149 @@ vm_fault_t xpmem_fault(struct vm_fault *vmf)
 vm_fault_t xpmem_pfn_mkwrite(struct vm_fault *vmf)
 {
 	return map_window(vmf, true, true);
+}
+
+/*
+ * Frame the next batch at or after @start in a piece of w->att below
+ * @end; false when nothing is left, or a mapped-pages quota would be
+ * crossed (the faults that follow map what the quota allows).
+ */
+static bool next_batch(struct window *w, struct mm_struct *mm,
+		       unsigned long start, unsigned long end)
+{
+	struct vm_area_struct *vma;
+	unsigned long first, last;
+
+	for (vma = find_vma(mm, start); vma && vma->vm_start < end;
+	     vma = find_vma(mm, vma->vm_end)) {
+		if (vma->vm_ops != &xpmem_vm_ops ||
+		    vma->vm_private_data != w->att ||
+		    !(vma->vm_flags & VM_ACCESS_FLAGS))
+			continue;
+		first = max(start, vma->vm_start);
+		last = min3(end, vma->vm_end, first + POPULATE_BATCH * PAGE_SIZE);
+		set_window(w, vma, first, (last - first) >> PAGE_SHIFT);
+		return window_in_source(w) &&
+		       !xpmem_quota_check(&w->att->charge,
+					  XPMEM_QUOTA_MAPPED_PAGES, w->npages);
+	}
+	return false;
+}
+
+/*
+ * Map the present source pages behind attacher range [start, end) of
+ * @att, whose pieces live in the caller's mm; absent source pages stay
+ * absent, for a fault to bring in on first touch. Advisory, as
+ * MAP_POPULATE: a piece unmapped meanwhile, a removed segment or a quota
+ * ends it quietly. Returns 0, -ENOMEM or -EINTR.
+ */
+int xpmem_populate(struct xpmem_attach *att, unsigned long start,
+		   unsigned long end)
+{
+	struct mm_struct *mm = current->mm, *busy;
+	struct window w = {
+		.att = att,
+		.fault_idx = NO_FAULT,
+		.own_locked = true,
+		.may_drop = true,
+	};
+	vm_fault_t ret;
+	int err = 0;
+
+	w.pfns = kvmalloc_array(POPULATE_BATCH, sizeof(*w.pfns), GFP_KERNEL);
+	w.fresh = bitmap_zalloc(POPULATE_BATCH, GFP_KERNEL);
+	if (!w.pfns || !w.fresh) {
+		err = -ENOMEM;
+		goto out;
+	}
+	while (start < end) {
+		if (mmap_read_lock_killable(mm)) {
+			err = -EINTR;
+			break;
+		}
+		if (!next_batch(&w, mm, start, end)) {
+			mmap_read_unlock(mm);
+			break;
+		}
+		ret = fill_window(&w, &busy);
+		mmap_read_unlock(mm);
+		if (ret == VM_FAULT_RETRY) {
+			wait_for_source(busy);
+			continue;
+		}
+		if (ret != VM_FAULT_NOPAGE) {
+			if (ret & VM_FAULT_OOM)
+				err = -ENOMEM;
+			break;
+		}
+		start = w.start + (w.npages << PAGE_SHIFT);
+		cond_resched();
+	}
+out:
+	bitmap_free(w.fresh);
+	kvfree(w.pfns);
+	return err;
+}
+
+static void copy_page_part(struct page *page, unsigned long off, void *buf,
+			   int len, bool write)
+{
+	void *kaddr = kmap_local_page(page);
+
+	if (write) {
+		memcpy(kaddr + off, buf, len);
+		folio_mark_dirty(page_folio(page));
+	} else {
+		memcpy(buf, kaddr + off, len);
+	}
+	kunmap_local(kaddr);
+}
+
+/*
+ * ->access: ptrace and /proc/PID/mem, after get_user_pages() refused our
+ * VM_PFNMAP VMA. The attacher's mmap_lock is held and may not be dropped,
+ * so the source's is polled for as a fault that cannot retry does. The
+ * page is faulted in as a touch through the attachment would, and copied
+ * under map_lock, where no invalidation can take it away. A write needs a
+ * writable VMA, as FOLL_FORCE does on a shared mapping (and an RDONLY
+ * attachment never has VM_MAYWRITE), and dirties the page. Returns the
+ * bytes copied, at most to the end of the page, or an errno.
+ */
+int xpmem_access(struct vm_area_struct *vma, unsigned long addr, void *buf,
+		 int len, int write)
+{
+	unsigned long off = offset_in_page(addr), pfn;
+	struct window w = {
+		.att = vma->vm_private_data,
+		.fault_idx = 0,
+		.write = write,
+		.own_locked = true,
+		.pfns = &pfn,
+	};
+	struct hmm_range range;
+	struct mm_struct *src;
+	vm_fault_t ret;
+
+	if (!w.att || len <= 0)
+		return -EFAULT;
+	if (write && !(vma->vm_flags & VM_WRITE))
+		return -EACCES;
+	set_window(&w, vma, addr & PAGE_MASK, 1);
+	if (!window_in_source(&w))
+		return -EFAULT;
+	len = min_t(unsigned long, len, PAGE_SIZE - off);
+
+	src = enter_source(w.att);
+	if (!src)
+		return -EFAULT;
+	init_range(&range, &w);
+	ret = lookup_stable(&range, &w);
+	if (!ret) {
+		copy_page_part(hmm_pfn_to_page(pfn), off, buf, len, write);
+		mutex_unlock(&w.att->seg->map_lock);
+	}
+	leave_source(w.att, src);
+	if (ret)
+		return ret & VM_FAULT_OOM ? -ENOMEM : -EFAULT;
+	return len;
 }

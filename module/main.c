@@ -170,5 +170,5 @@ module_init(xpmem_init);
 module_exit(xpmem_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Cross-process memory mapping (XPMEM) without pinning");
-MODULE_VERSION("2.8.0");
+MODULE_VERSION("2.8.1");
 MODULE_AUTHOR("xpmem developers");

@@ -237,8 +237,15 @@ static int segment_file_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+static int segment_file_fadvise(struct file *file, loff_t offset, loff_t len,
+				int advice)
+{
+	return xpmem_attach_advise(file, offset, len, advice);
+}
+
 static const struct file_operations segment_fops = {
 	.owner		= THIS_MODULE,
+	.fadvise	= segment_file_fadvise,
 #ifdef XPMEM_HAVE_MMAP_PREPARE_MAPPED
 	.mmap_prepare	= segment_file_mmap_prepare,
 #else

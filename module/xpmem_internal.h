@@ -241,6 +241,8 @@ void xpmem_attach_forget(struct xpmem_attach *att, unsigned long src_start,
 			 unsigned long src_end);
 bool xpmem_attach_maps(struct xpmem_attach *att, unsigned long src_start,
 		       unsigned long src_end);
+int xpmem_attach_advise(struct file *file, loff_t offset, loff_t len,
+			int advice);
 
 /* pages.c */
 void xpmem_pages_init(struct xpmem_pages *p);
@@ -257,6 +259,10 @@ long xpmem_pages_destroy(struct xpmem_pages *p);
 /* fault.c */
 vm_fault_t xpmem_fault(struct vm_fault *vmf);
 vm_fault_t xpmem_pfn_mkwrite(struct vm_fault *vmf);
+int xpmem_populate(struct xpmem_attach *att, unsigned long start,
+		   unsigned long end);
+int xpmem_access(struct vm_area_struct *vma, unsigned long addr, void *buf,
+		 int len, int write);
 extern const struct vm_operations_struct xpmem_vm_ops;	/* attach.c */
 
 /* policy.c */

@@ -93,10 +93,22 @@ enum {
  * below vm.mmap_min_addr (as for mmap). vaddr must be 0.
  */
 #define XPMEM_ATTACH_SAME_VADDR	0x1
-#define XPMEM_ATTACH_FLAGS_ALL	XPMEM_ATTACH_SAME_VADDR
+/*
+ * XPMEM_ATTACH_POPULATE: before returning, map every page of the range
+ * that is present in the exporter, as MAP_POPULATE would, so the first
+ * pass over the attachment takes no fault; pages the exporter never
+ * touched are left for the first access to fault in. Advisory: a quota or
+ * a racing detach ends it without failing the attach. madvise(addr, len,
+ * MADV_WILLNEED) on an attachment does the same for that range.
+ */
+#define XPMEM_ATTACH_POPULATE	0x2
+#define XPMEM_ATTACH_FLAGS_ALL	(XPMEM_ATTACH_SAME_VADDR | XPMEM_ATTACH_POPULATE)
 
-/* 2.8.0: major in bits 16..27, minor in bits 0..15, as the lineage */
-#define XPMEM_CURRENT_VERSION	0x00028000
+/*
+ * 2.8.1: major in bits 16..27, minor in 12..15, patch level in 0..11.
+ * 2.8.0 added XPMEM_ATTACH_SAME_VADDR, 2.8.1 XPMEM_ATTACH_POPULATE.
+ */
+#define XPMEM_CURRENT_VERSION	0x00028001
 
 #define XPMEM_DEV_PATH		"/dev/xpmem"
 
@@ -171,6 +183,15 @@ int xpmem_detach(void *vaddr);
  * range is already mapped here (nothing is replaced).
  */
 void *xpmem_attach_same(struct xpmem_addr addr, size_t size);
+
+/*
+ * Extension: xpmem_attach() with XPMEM_ATTACH_* flags. SAME_VADDR needs
+ * vaddr == NULL and fails with EOPNOTSUPP on a kernel before 2.8.0;
+ * POPULATE is dropped on a kernel before 2.8.1, which maps on first touch
+ * instead. Unknown flags: EINVAL.
+ */
+void *xpmem_attach2(struct xpmem_addr addr, size_t size, void *vaddr,
+		    int flags);
 
 #ifdef __cplusplus
 }
