@@ -27,6 +27,8 @@
 /* The first kernel version that honours XPMEM_ATTACH_SAME_VADDR; older ones
  * ignore attach flags and would map the range somewhere else. */
 #define SAME_VADDR_SINCE	0x00028000
+/* The first that knows XPMEM_ATTACH_POPULATE; older ones reject it. */
+#define POPULATE_SINCE		0x00028001
 
 static atomic_int dev_fd = -1;
 /* Bumped whenever a forked child replaces the inherited descriptor, so that
@@ -244,8 +246,8 @@ EXPORT void *xpmem_attach(struct xpmem_addr addr, size_t size, void *vaddr)
 	return attach(addr, size, vaddr, 0);
 }
 
-/* An older kernel would silently map elsewhere; refuse instead. */
-static bool same_vaddr_supported(void)
+/* Whether the module is @since or newer; a failed query counts as older. */
+static bool kernel_at_least(int since)
 {
 	int version = atomic_load(&kernel_version);
 
@@ -255,18 +257,37 @@ static bool same_vaddr_supported(void)
 			return false;
 		atomic_store(&kernel_version, version);
 	}
-	if (version < SAME_VADDR_SINCE) {
-		errno = EOPNOTSUPP;
-		return false;
-	}
-	return true;
+	return version >= since;
+}
+
+/* An older kernel would silently map elsewhere; refuse instead. */
+static bool same_vaddr_supported(void)
+{
+	if (kernel_at_least(SAME_VADDR_SINCE))
+		return true;
+	errno = EOPNOTSUPP;
+	return false;
 }
 
 EXPORT void *xpmem_attach_same(struct xpmem_addr addr, size_t size)
 {
-	if (!same_vaddr_supported())
+	return xpmem_attach2(addr, size, NULL, XPMEM_ATTACH_SAME_VADDR);
+}
+
+EXPORT void *xpmem_attach2(struct xpmem_addr addr, size_t size, void *vaddr,
+			   int flags)
+{
+	if (flags & ~XPMEM_ATTACH_FLAGS_ALL ||
+	    ((flags & XPMEM_ATTACH_SAME_VADDR) && vaddr)) {
+		errno = EINVAL;
 		return MAP_FAILED;
-	return attach(addr, size, NULL, XPMEM_ATTACH_SAME_VADDR);
+	}
+	if ((flags & XPMEM_ATTACH_SAME_VADDR) && !same_vaddr_supported())
+		return MAP_FAILED;
+	/* advisory: an older kernel just maps on first touch */
+	if ((flags & XPMEM_ATTACH_POPULATE) && !kernel_at_least(POPULATE_SINCE))
+		flags &= ~XPMEM_ATTACH_POPULATE;
+	return attach(addr, size, vaddr, flags);
 }
 
 EXPORT int xpmem_detach(void *vaddr)

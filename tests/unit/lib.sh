@@ -17,7 +17,7 @@ TOP=$PWD
 : "${SAN_FLAGS:=-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all}"
 export CC SAN_FLAGS
 
-API="xpmem_attach xpmem_attach_same xpmem_detach xpmem_get xpmem_init
+API="xpmem_attach xpmem_attach2 xpmem_attach_same xpmem_detach xpmem_get xpmem_init
 xpmem_ioctl xpmem_make xpmem_release xpmem_remove xpmem_version"
 VERSION=$(sed -n 's/^VERSION[[:space:]]*:=[[:space:]]*//p' Makefile)
 LIB=$TOP/libxpmem

@@ -455,8 +455,8 @@ static int constants_match_the_lineage(void)
 	CHECK(XPMEM_ERRNO_NOPROC == 2004);
 	CHECK(XPMEM_MAXADDR_SIZE == 0xffffffffffffffffULL);
 	CHECK(strcmp(XPMEM_DEV_PATH, "/dev/xpmem") == 0);
-	/* 2.8.0 sorts after every lineage release (2.6.5, 2.7.4, 2.7.17) */
-	CHECK(XPMEM_CURRENT_VERSION == 0x00028000);
+	/* 2.8.x sorts after every lineage release (2.6.5, 2.7.4, 2.7.17) */
+	CHECK(XPMEM_CURRENT_VERSION == 0x00028001);
 	CHECK(XPMEM_CURRENT_VERSION > 0x00027011);
 	CHECK(XPMEM_ATTACH_SAME_VADDR == 0x1);
 	return 0;
@@ -697,6 +697,45 @@ static int attach_same_refuses_older_kernels(void)
 	return 0;
 }
 
+static int attach2_sends_the_populate_flag(void)
+{
+	struct xpmem_addr addr = { .apid = FAKE_APID, .offset = 0 };
+
+	fake.on = true;
+	CHECK(xpmem_attach2(addr, 4096, NULL, XPMEM_ATTACH_POPULATE) != MAP_FAILED);
+	CHECK(last_call(XPMEM_CMD_ATTACH)->arg.attach.flags == XPMEM_ATTACH_POPULATE);
+	return 0;
+}
+
+static int attach2_drops_populate_on_a_kernel_before_2_8_1(void)
+{
+	struct xpmem_addr addr = { .apid = FAKE_APID, .offset = 0 };
+
+	/* 2.8.0 rejects the flag; the hint is worth less than the attach */
+	fake.on = true;
+	fake.version = 0x00028000;
+	CHECK(xpmem_attach2(addr, 4096, NULL, XPMEM_ATTACH_POPULATE |
+			    XPMEM_ATTACH_SAME_VADDR) != MAP_FAILED);
+	CHECK(last_call(XPMEM_CMD_ATTACH)->arg.attach.flags == XPMEM_ATTACH_SAME_VADDR);
+	return 0;
+}
+
+static int attach2_refuses_unknown_flags_without_a_call(void)
+{
+	struct xpmem_addr addr = { .apid = FAKE_APID, .offset = 0 };
+
+	fake.on = true;
+	errno = 0;
+	CHECK(xpmem_attach2(addr, 4096, NULL, 0x100) == MAP_FAILED);
+	CHECK(errno == EINVAL);
+	errno = 0;
+	CHECK(xpmem_attach2(addr, 4096, (void *)0x10000,
+			    XPMEM_ATTACH_SAME_VADDR) == MAP_FAILED);
+	CHECK(errno == EINVAL);
+	CHECK(count_calls(XPMEM_CMD_ATTACH) == 0);
+	return 0;
+}
+
 static int calls_return_zero_on_success(void)
 {
 	fake.on = true;
@@ -933,6 +972,9 @@ static const struct test {
 	TEST(attach_same_sends_the_same_vaddr_flag),
 	TEST(attach_same_busy_returns_map_failed),
 	TEST(attach_same_refuses_older_kernels),
+	TEST(attach2_sends_the_populate_flag),
+	TEST(attach2_drops_populate_on_a_kernel_before_2_8_1),
+	TEST(attach2_refuses_unknown_flags_without_a_call),
 	TEST(calls_return_zero_on_success),
 	TEST(errors_are_minus_one_with_the_kernel_errno),
 	TEST(ioctl_passes_other_commands_through),
