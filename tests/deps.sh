@@ -28,6 +28,8 @@ pkgs=(
 	# test runners
 	bats bats-assert bats-support
 	python3 python3-yaml
+	# a debugger reading attached memory (t_access.c)
+	gdb
 )
 
 # `tests/deps.sh clients`: also what make check-clients needs to fetch and

@@ -44,6 +44,9 @@ static int take_census(const struct nl_attrs *a, void *arg)
 		FAIL("the global stats lack the invalidation counters");
 	c->invalidations = nla_u64(a->a[XPMEM_A_STATS_INVALIDATIONS_TOTAL]);
 	c->invalidations_kept = nla_u64(a->a[XPMEM_A_STATS_INVALIDATIONS_KEPT_TOTAL]);
+	if (!a->a[XPMEM_A_STATS_FAULTS])
+		FAIL("the global stats lack the fault counter");
+	c->faults = nla_u64(a->a[XPMEM_A_STATS_FAULTS]);
 	return 0;
 }
 

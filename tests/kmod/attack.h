@@ -40,7 +40,7 @@
 struct census {
 	uint64_t segments, permits, attachments, mapped_pages;
 	/* not part of the leak check: they only ever grow */
-	uint64_t invalidations, invalidations_kept;
+	uint64_t invalidations, invalidations_kept, faults;
 };
 
 void census_take(struct census *c);

@@ -438,7 +438,7 @@ TEST(attach_rejects_unknown_flag_bits)
 {
 	xpmem_apid_t apid = get_ok(own_segment(1, NULL), XPMEM_RDWR);
 
-	CHECK_ERRNO(raw_attach(apid, 0x2, 0), EINVAL);
+	CHECK_ERRNO(raw_attach(apid, 0x8, 0), EINVAL);
 	CHECK_ERRNO(raw_attach(apid, 0x80, 0), EINVAL);
 	CHECK_ERRNO(raw_attach(apid, INT_MIN, 0), EINVAL);
 	CHECK_ERRNO(raw_attach(apid, XPMEM_ATTACH_SAME_VADDR | 0x4, 0), EINVAL);

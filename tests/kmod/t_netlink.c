@@ -414,6 +414,35 @@ TEST(mapped_pages_quota_raises_sigbus_beyond_it)
 	stop_peer(&ch, pid);
 }
 
+/* populate is advisory: the quota ends it, the attach and faults go on */
+TEST(attach_populate_past_a_mapped_pages_quota_attaches_and_maps_on_touch)
+{
+	xpmem_segid_t segid;
+	struct chan ch;
+	pid_t pid, acc;
+
+	require_world_usable_device();
+	reset_policy();
+	pid = export_as(EXPORTER_UID, 0666, &ch, &segid, NULL);
+	set_quota(ACCESSOR_UID, 0, 0, 2);
+	acc = fork_plain();
+	if (acc == 0) {
+		struct xpmem_addr addr = { 0, 0 };
+		char *p;
+
+		drop_privileges(ACCESSOR_UID, ACCESSOR_UID, NULL, 0);
+		addr.apid = get_ok(segid, XPMEM_RDONLY);
+		p = xpmem_attach2(addr, PAGES(4), NULL, XPMEM_ATTACH_POPULATE);
+		CHECK(p != MAP_FAILED, "xpmem_attach2: %s", errname(errno));
+		CHECK_PATTERN(p, 0, PAGES(2), 7);
+		CHECK_READ_SIGNALS(p + PAGES(3), SIGBUS);
+		peer_exit(0);
+	}
+	WAIT_OK(acc);
+	reset_policy();
+	stop_peer(&ch, pid);
+}
+
 static int take_count(const struct nl_attrs *a, void *arg)
 {
 	if (a->a[XPMEM_A_REVOKE_COUNT])
