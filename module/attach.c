@@ -177,6 +177,10 @@ const struct vm_operations_struct xpmem_vm_ops = {
 	.fault		= xpmem_fault,
 	.pfn_mkwrite	= xpmem_pfn_mkwrite,
 	.access		= xpmem_access,
+#ifdef XPMEM_HAVE_HUGE_PFNMAP
+	.huge_fault	= xpmem_huge_fault,
+	.may_split	= xpmem_huge_may_split,
+#endif
 };
 
 /*
@@ -419,6 +423,7 @@ static struct xpmem_attach *attach_alloc(struct xpmem_permit *permit,
 	INIT_LIST_HEAD(&att->permit_link);
 	INIT_LIST_HEAD(&att->seg_link);
 	xpmem_pages_init(&att->pages);
+	init_rwsem(&att->huge_sem);
 	att->permit = permit;		/* takes over the lookup reference */
 	att->seg = permit->seg;
 	att->mm = current->mm;

@@ -33,40 +33,24 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 
-#include "xpmem_internal.h"
+#include "window.h"
 
 #define WINDOW_AHEAD	31	/* pages mapped after the faulting one */
 #define WINDOW_BEHIND	16	/* and before it: memmove walks backwards */
 #define WINDOW_MAX	(WINDOW_BEHIND + 1 + WINDOW_AHEAD)
 #define POPULATE_BATCH	512	/* pages per lookup when mapping ahead */
-#define NO_FAULT	ULONG_MAX	/* a window that faults nothing in */
 
 /* a fault that may not drop its locks polls the source's this long */
 #define SOURCE_POLL_JIFFIES	(HZ / 5)
 
-static bool one_page_faults;
-module_param(one_page_faults, bool, 0644);
+bool xpmem_one_page_faults;
+module_param_named(one_page_faults, xpmem_one_page_faults, bool, 0644);
 MODULE_PARM_DESC(one_page_faults,
 		 "benchmarks only: map one page per fault and dirty no page ahead of a write");
 
-struct window {
-	struct xpmem_attach *att;
-	struct vm_area_struct *vma;
-	unsigned long start;		/* attacher address of pfns[0] */
-	unsigned long src;		/* source address of pfns[0] */
-	unsigned long npages;
-	unsigned long fault_idx;	/* the page to fault in, or NO_FAULT */
-	bool write;			/* fault that page for write, dirty it */
-	bool own_locked;		/* we hold the attacher's mmap_lock */
-	bool may_drop;			/* and may drop it to wait for the source */
-	pgprot_t prot_ro, prot_rw;	/* the VMA's, without and with write */
-	unsigned long *fresh;		/* bitmap of the PTEs this fill added */
-	unsigned long *pfns;
-};
-
 /* Cover @npages from attacher address @first of @vma. */
-static void set_window(struct window *w, struct vm_area_struct *vma,
-		       unsigned long first, unsigned long npages)
+void xpmem_window_set(struct window *w, struct vm_area_struct *vma,
+		      unsigned long first, unsigned long npages)
 {
 	w->vma = vma;
 	w->start = first;
@@ -81,7 +65,7 @@ static void set_window(struct window *w, struct vm_area_struct *vma,
  * A VMA of ours maps only its attachment's source range, but no window
  * may take that on trust.
  */
-static bool window_in_source(struct window *w)
+bool xpmem_window_in_source(struct window *w)
 {
 	struct xpmem_attach *att = w->att;
 
@@ -89,11 +73,24 @@ static bool window_in_source(struct window *w)
 	       w->npages <= (att->src_end - w->src) >> PAGE_SHIFT;
 }
 
+/*
+ * Where 2 MiB blocks may hold one PMD, a window stays inside the block of
+ * @addr, so that one check tells whether PTEs may go in (huge.c).
+ */
+static void clip_to_block(unsigned long addr, unsigned long *first,
+			  unsigned long *last)
+{
+#ifdef XPMEM_HAVE_HUGE_PFNMAP
+	*first = max(*first, addr & PMD_MASK);
+	*last = min(*last, (addr & PMD_MASK) + PMD_SIZE);
+#endif
+}
+
 /* Frame a fault's window around @addr inside the VMA. */
 static bool frame_window(struct window *w, struct vm_area_struct *vma,
 			 unsigned long addr)
 {
-	bool one = READ_ONCE(one_page_faults);
+	bool one = READ_ONCE(xpmem_one_page_faults);
 	unsigned long behind = one ? 0 : WINDOW_BEHIND;
 	unsigned long ahead = one ? 0 : WINDOW_AHEAD;
 	unsigned long first = vma->vm_start, last = vma->vm_end;
@@ -102,9 +99,10 @@ static bool frame_window(struct window *w, struct vm_area_struct *vma,
 		first = addr - behind * PAGE_SIZE;
 	if (vma->vm_end - addr > (ahead + 1) * PAGE_SIZE)
 		last = addr + (ahead + 1) * PAGE_SIZE;
-	set_window(w, vma, first, (last - first) >> PAGE_SHIFT);
+	clip_to_block(addr, &first, &last);
+	xpmem_window_set(w, vma, first, (last - first) >> PAGE_SHIFT);
 	w->fault_idx = (addr - first) >> PAGE_SHIFT;
-	return window_in_source(w);
+	return xpmem_window_in_source(w);
 }
 
 /* Map only the faulting page (a mapped-pages quota is near). */
@@ -134,7 +132,7 @@ static int touch_pte(pte_t *pte, unsigned long addr, void *data)
  */
 static bool fresh_anon(struct folio *folio)
 {
-	return !READ_ONCE(one_page_faults) && folio_test_anon(folio) &&
+	return !READ_ONCE(xpmem_one_page_faults) && folio_test_anon(folio) &&
 	       folio_test_swapbacked(folio) && !folio_test_swapcache(folio);
 }
 
@@ -146,7 +144,7 @@ static bool fresh_anon(struct folio *folio)
  * PTE lock, the page still mapped in the source (no invalidation can
  * finish while we hold map_lock), which keeps truncation out.
  */
-static bool may_write(struct window *w, unsigned long idx, struct page *page)
+bool xpmem_may_write(struct window *w, unsigned long idx, struct page *page)
 {
 	struct folio *folio = page_folio(page);
 
@@ -173,7 +171,7 @@ static int install_pte(pte_t *pte, unsigned long addr, void *data)
 		return 0;
 	page = hmm_pfn_to_page(entry);
 	pfn = page_to_pfn(page);
-	writable = may_write(w, idx, page);
+	writable = xpmem_may_write(w, idx, page);
 	if (!pte_none(old)) {
 		/* only the write fault itself upgrades a read-only PTE */
 		if (idx != w->fault_idx || !writable || pte_pfn(old) != pfn)
@@ -212,7 +210,7 @@ static void release_attacher_lock(struct vm_fault *vmf)
 #endif
 }
 
-static bool holds_mmap_lock(struct vm_fault *vmf)
+bool xpmem_holds_mmap_lock(struct vm_fault *vmf)
 {
 #ifdef XPMEM_HAVE_FAULT_FLAG_VMA_LOCK
 	return !(vmf->flags & FAULT_FLAG_VMA_LOCK);
@@ -269,6 +267,22 @@ static void wait_for_source(struct mm_struct *src)
 	if (!mmap_read_lock_killable(src))
 		mmap_read_unlock(src);
 	mmdrop(src);
+}
+
+/*
+ * A lookup found the source's lock contended (*@busy, a reference): drop
+ * the attacher's lock, wait for the source's once, and have the core
+ * retry. The VMA may be gone once its lock is dropped: use @busy only.
+ */
+vm_fault_t xpmem_retry_fault(struct vm_fault *vmf, struct mm_struct *busy)
+{
+	if (vmf->flags & FAULT_FLAG_RETRY_NOWAIT) {
+		mmdrop(busy);
+		return VM_FAULT_RETRY;
+	}
+	release_attacher_lock(vmf);
+	wait_for_source(busy);
+	return VM_FAULT_RETRY;
 }
 
 static bool vma_is_secret(struct vm_area_struct *vma)
@@ -340,7 +354,7 @@ static vm_fault_t lookup_source(struct hmm_range *range, struct window *w)
  * 0 with map_lock held, so the pages stay mapped in the source until the
  * caller unlocks.
  */
-static vm_fault_t lookup_stable(struct hmm_range *range, struct window *w)
+vm_fault_t xpmem_lookup_stable(struct hmm_range *range, struct window *w)
 {
 	struct xpmem_segment *seg = w->att->seg;
 	vm_fault_t ret;
@@ -357,7 +371,7 @@ static vm_fault_t lookup_stable(struct hmm_range *range, struct window *w)
 	}
 }
 
-static void init_range(struct hmm_range *range, struct window *w)
+void xpmem_init_range(struct hmm_range *range, struct window *w)
 {
 	memset(range, 0, sizeof(*range));
 	range->notifier = &w->att->seg->notifier;
@@ -371,7 +385,7 @@ static void init_range(struct hmm_range *range, struct window *w)
  * Pin the segment against removal and revocation (seg->sem) and its
  * source mm against exit; NULL if either already happened.
  */
-static struct mm_struct *enter_source(struct xpmem_attach *att)
+struct mm_struct *xpmem_enter_source(struct xpmem_attach *att)
 {
 	struct xpmem_segment *seg = att->seg;
 
@@ -383,7 +397,7 @@ static struct mm_struct *enter_source(struct xpmem_attach *att)
 	return NULL;
 }
 
-static void leave_source(struct xpmem_attach *att, struct mm_struct *src)
+void xpmem_leave_source(struct xpmem_attach *att, struct mm_struct *src)
 {
 	up_read(&att->seg->sem);
 	mmput_async(src);
@@ -402,9 +416,16 @@ static vm_fault_t fill_window(struct window *w, struct mm_struct **busy)
 	vm_fault_t ret;
 	long added;
 
-	src = enter_source(att);
-	if (!src)
+	xpmem_huge_block_lock(att);
+	if (xpmem_huge_block_mapped(w->vma->vm_mm, w->start)) {
+		xpmem_huge_block_unlock(att);
+		return VM_FAULT_NOPAGE;		/* the PMD is there: refault */
+	}
+	src = xpmem_enter_source(att);
+	if (!src) {
+		xpmem_huge_block_unlock(att);
 		return VM_FAULT_SIGBUS;
+	}
 	/*
 	 * Page tables and the page record first, outside map_lock:
 	 * allocating under it could enter reclaim, whose invalidation of the
@@ -417,8 +438,8 @@ static vm_fault_t fill_window(struct window *w, struct mm_struct **busy)
 		goto out;
 	}
 	bitmap_zero(w->fresh, w->npages);
-	init_range(&range, w);
-	ret = lookup_stable(&range, w);
+	xpmem_init_range(&range, w);
+	ret = xpmem_lookup_stable(&range, w);
 	if (!ret) {
 		install_window(w);
 		added = xpmem_pages_mark(&att->pages, window_page(w, 0),
@@ -431,7 +452,8 @@ static vm_fault_t fill_window(struct window *w, struct mm_struct **busy)
 		*busy = src;
 	}
 out:
-	leave_source(att, src);
+	xpmem_leave_source(att, src);
+	xpmem_huge_block_unlock(att);
 	return ret;
 }
 
@@ -462,7 +484,7 @@ static vm_fault_t map_window(struct vm_fault *vmf, bool write, bool mkwrite)
 	struct window w = {
 		.att = vma->vm_private_data,
 		.write = write,
-		.own_locked = holds_mmap_lock(vmf),
+		.own_locked = xpmem_holds_mmap_lock(vmf),
 		.may_drop = vmf->flags & FAULT_FLAG_ALLOW_RETRY,
 		.fresh = fresh,
 		.pfns = pfns,
@@ -486,14 +508,7 @@ static vm_fault_t map_window(struct vm_fault *vmf, bool write, bool mkwrite)
 		cond_resched();
 		return VM_FAULT_NOPAGE;
 	}
-	if (vmf->flags & FAULT_FLAG_RETRY_NOWAIT) {
-		mmdrop(busy);
-		return VM_FAULT_RETRY;
-	}
-	/* the VMA may be gone once its lock is dropped: use busy only */
-	release_attacher_lock(vmf);
-	wait_for_source(busy);
-	return VM_FAULT_RETRY;
+	return xpmem_retry_fault(vmf, busy);
 }
 
 vm_fault_t xpmem_fault(struct vm_fault *vmf)
@@ -525,8 +540,9 @@ static bool next_batch(struct window *w, struct mm_struct *mm,
 			continue;
 		first = max(start, vma->vm_start);
 		last = min3(end, vma->vm_end, first + POPULATE_BATCH * PAGE_SIZE);
-		set_window(w, vma, first, (last - first) >> PAGE_SHIFT);
-		return window_in_source(w) &&
+		clip_to_block(first, &first, &last);
+		xpmem_window_set(w, vma, first, (last - first) >> PAGE_SHIFT);
+		return xpmem_window_in_source(w) &&
 		       !xpmem_quota_check(&w->att->charge,
 					  XPMEM_QUOTA_MAPPED_PAGES, w->npages);
 	}
@@ -568,6 +584,7 @@ int xpmem_populate(struct xpmem_attach *att, unsigned long start,
 			mmap_read_unlock(mm);
 			break;
 		}
+		xpmem_huge_populate(w.vma, w.start, w.npages);
 		ret = fill_window(&w, &busy);
 		mmap_read_unlock(mm);
 		if (ret == VM_FAULT_RETRY) {
@@ -586,67 +603,4 @@ out:
 	bitmap_free(w.fresh);
 	kvfree(w.pfns);
 	return err;
-}
-
-static void copy_page_part(struct page *page, unsigned long off, void *buf,
-			   int len, bool write)
-{
-	void *kaddr = kmap_local_page(page);
-
-	if (write) {
-		memcpy(kaddr + off, buf, len);
-		folio_mark_dirty(page_folio(page));
-	} else {
-		memcpy(buf, kaddr + off, len);
-	}
-	kunmap_local(kaddr);
-}
-
-/*
- * ->access: ptrace and /proc/PID/mem, after get_user_pages() refused our
- * VM_PFNMAP VMA. The attacher's mmap_lock is held and may not be dropped,
- * so the source's is polled for as a fault that cannot retry does. The
- * page is faulted in as a touch through the attachment would, and copied
- * under map_lock, where no invalidation can take it away. A write needs a
- * writable VMA, as FOLL_FORCE does on a shared mapping (and an RDONLY
- * attachment never has VM_MAYWRITE), and dirties the page. Returns the
- * bytes copied, at most to the end of the page, or an errno.
- */
-int xpmem_access(struct vm_area_struct *vma, unsigned long addr, void *buf,
-		 int len, int write)
-{
-	unsigned long off = offset_in_page(addr), pfn;
-	struct window w = {
-		.att = vma->vm_private_data,
-		.fault_idx = 0,
-		.write = write,
-		.own_locked = true,
-		.pfns = &pfn,
-	};
-	struct hmm_range range;
-	struct mm_struct *src;
-	vm_fault_t ret;
-
-	if (!w.att || len <= 0)
-		return -EFAULT;
-	if (write && !(vma->vm_flags & VM_WRITE))
-		return -EACCES;
-	set_window(&w, vma, addr & PAGE_MASK, 1);
-	if (!window_in_source(&w))
-		return -EFAULT;
-	len = min_t(unsigned long, len, PAGE_SIZE - off);
-
-	src = enter_source(w.att);
-	if (!src)
-		return -EFAULT;
-	init_range(&range, &w);
-	ret = lookup_stable(&range, &w);
-	if (!ret) {
-		copy_page_part(hmm_pfn_to_page(pfn), off, buf, len, write);
-		mutex_unlock(&w.att->seg->map_lock);
-	}
-	leave_source(w.att, src);
-	if (ret)
-		return ret & VM_FAULT_OOM ? -ENOMEM : -EFAULT;
-	return len;
 }

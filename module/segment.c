@@ -76,6 +76,11 @@ static void zap_attachers(struct xpmem_segment *seg, unsigned long start,
 	struct zapper z = { .task = current };
 	struct xpmem_attach *att;
 
+	/* a PMD goes whole: forget and zap whole 2 MiB blocks */
+	if (READ_ONCE(seg->has_huge)) {
+		start = max(round_down(start, PMD_SIZE), seg->start);
+		end = min(round_up(end, PMD_SIZE), seg->start + seg->size);
+	}
 	spin_lock(&seg->attach_lock);
 	list_for_each_entry(att, &seg->attachments, seg_link)
 		xpmem_attach_forget(att, start, end);
@@ -246,6 +251,10 @@ static int segment_file_fadvise(struct file *file, loff_t offset, loff_t len,
 static const struct file_operations segment_fops = {
 	.owner		= THIS_MODULE,
 	.fadvise	= segment_file_fadvise,
+#ifdef XPMEM_HAVE_HUGE_PFNMAP
+	/* attacher == source modulo 2 MiB, so PMD blocks line up (huge.c) */
+	.get_unmapped_area = thp_get_unmapped_area,
+#endif
 #ifdef XPMEM_HAVE_MMAP_PREPARE_MAPPED
 	.mmap_prepare	= segment_file_mmap_prepare,
 #else

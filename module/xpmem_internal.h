@@ -127,6 +127,7 @@ struct xpmem_segment {
 	/* faults read; removal and revocation write, so none is half done */
 	struct rw_semaphore sem;
 	bool removed;
+	bool has_huge;			/* a PMD was mapped: zaps widen to 2 MiB */
 	struct file *file;		/* private inode attachments map */
 	spinlock_t attach_lock;		/* attachments, pending */
 	struct list_head attachments;	/* every published xpmem_attach */
@@ -183,6 +184,8 @@ struct xpmem_attach {
 	bool writable;			/* an RDWR permit */
 	bool charged;			/* counted in attachments/bytes */
 	struct xpmem_pages pages;
+	/* 4 KiB page tables (read) vs a 2 MiB PMD (write) in one block */
+	struct rw_semaphore huge_sem;
 	struct rcu_head rcu;
 };
 
@@ -261,8 +264,14 @@ vm_fault_t xpmem_fault(struct vm_fault *vmf);
 vm_fault_t xpmem_pfn_mkwrite(struct vm_fault *vmf);
 int xpmem_populate(struct xpmem_attach *att, unsigned long start,
 		   unsigned long end);
+
+/* access.c */
 int xpmem_access(struct vm_area_struct *vma, unsigned long addr, void *buf,
 		 int len, int write);
+
+/* huge.c */
+vm_fault_t xpmem_huge_fault(struct vm_fault *vmf, unsigned int order);
+int xpmem_huge_may_split(struct vm_area_struct *vma, unsigned long addr);
 extern const struct vm_operations_struct xpmem_vm_ops;	/* attach.c */
 
 /* policy.c */

@@ -453,6 +453,16 @@ int numa_online_nodes(int *nodes, int max)
 	return count;
 }
 
+void two_nodes(int *a, int *b)
+{
+	int nodes[16], n = numa_online_nodes(nodes, 16);
+
+	if (n < 2)
+		SKIP("only %d NUMA node online", n);
+	*a = nodes[0];
+	*b = nodes[1];
+}
+
 bool swap_is_active(void)
 {
 	FILE *f = fopen("/proc/swaps", "r");

@@ -249,6 +249,8 @@ void drop_privileges(uid_t uid, gid_t gid, const gid_t *groups, int ngroups);
 /* counters of /proc/xpmem/global_pages; false if unreadable */
 bool read_global_pages(uint64_t *pinned, uint64_t *unpinned);
 int numa_online_nodes(int *nodes, int max);	/* returns count */
+/* the first two online NUMA nodes; skips the test with fewer */
+void two_nodes(int *a, int *b);
 bool swap_is_active(void);
 /* /proc/self/pagemap entry of addr (bit 63 present, bit 62 swapped) */
 uint64_t pagemap_entry(const void *addr);

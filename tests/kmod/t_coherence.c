@@ -348,16 +348,6 @@ TEST(attacher_write_to_a_shared_file_mapping_reaches_the_file)
 
 /* ---- NUMA migration and swap ----------------------------------------------------- */
 
-static void two_nodes(int *a, int *b)
-{
-	int nodes[16], n = numa_online_nodes(nodes, 16);
-
-	if (n < 2)
-		SKIP("only %d NUMA node online", n);
-	*a = nodes[0];
-	*b = nodes[1];
-}
-
 #define MIG_PAGES 64
 
 TEST(pages_moved_with_move_pages_stay_coherent)

@@ -406,6 +406,29 @@ static void exporter_loop(struct chan *ch, struct ex_state *st)
 	peer_exit(0);	/* the test is gone */
 }
 
+/* a 2 MiB-aligned buffer of len bytes backed by huge pages of kind huge */
+static char *map_huge(size_t len, int huge)
+{
+	const size_t align = 2UL << 20;
+	char *p;
+
+	if (huge == EX_HUGE_HUGETLB)
+		return mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+			    MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	p = mmap(NULL, len + align, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return p;
+	char *q = (char *)(((uintptr_t)p + align - 1) & ~(align - 1));
+
+	if (q > p)
+		munmap(p, q - p);
+	munmap(q + len, p + align - q);
+	if (madvise(q, len, MADV_HUGEPAGE))
+		FAIL("exporter: MADV_HUGEPAGE: %s", errname(errno));
+	return q;
+}
+
 static void exporter_main(struct chan *ch, const struct ex_opts *o)
 {
 	struct ex_hello hello = { 0, 0, 0 };
@@ -416,10 +439,14 @@ static void exporter_main(struct chan *ch, const struct ex_opts *o)
 		drop_privileges(o->uid, o->gid, NULL, 0);
 	st.size = PAGES(o->pages);
 	st.file_fd = o->file_fd;
-	st.base = mmap((void *)(uintptr_t)o->at, st.size, PROT_READ | PROT_WRITE,
-		       (o->shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS |
-		       (o->at ? MAP_FIXED_NOREPLACE : 0) |
-		       (o->noreserve ? MAP_NORESERVE : 0), -1, 0);
+	if (o->huge)
+		st.base = map_huge(st.size, o->huge);
+	else
+		st.base = mmap((void *)(uintptr_t)o->at, st.size,
+			       PROT_READ | PROT_WRITE,
+			       (o->shared ? MAP_SHARED : MAP_PRIVATE) |
+			       MAP_ANONYMOUS | (o->at ? MAP_FIXED_NOREPLACE : 0) |
+			       (o->noreserve ? MAP_NORESERVE : 0), -1, 0);
 	if (st.base == MAP_FAILED)
 		FAIL("exporter: mmap %zu pages: %s", o->pages, errname(errno));
 	if (o->seed)
