@@ -1,10 +1,91 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# bench/run.sh - run in the guest by `make bench`: load the module, print
-# the ratios, unload. Boot with -cpu max,erms=off,fsrm=off (the Makefile
-# does): TCG emulates rep movsb slowly and would flatter xpmem over CMA.
-set -e
+# bench/run.sh [SECTION...] - run in the guest by `make bench`: load the
+# module, set up what the sections need (hugetlb pages, no segment quota),
+# print the ratios of each section, put every knob back, unload.
+# Sections (default: all, in this order): cold prefault steady transfer
+# numa control -- control last: it is the longest, and the kernel objects
+# of its 100,000 segments should not be in the others' way. Boot with
+# -cpu max,erms=off,fsrm=off (the Makefile does): TCG emulates rep movsb
+# slowly and would flatter xpmem over CMA. About 3 minutes in the guest.
+set -u
 cd "$(dirname "$0")/.."
-lsmod | grep -q '^xpmem ' || insmod module/xpmem.ko
-bench/xpmem_bench
-rmmod xpmem
+
+sections=${*:-cold prefault steady transfer numa control}
+ctl=xpmemctl/xpmemctl
+export XPMEMCTL="$PWD/$ctl"
+one_page=/sys/module/xpmem/parameters/one_page_faults
+hugepages=/proc/sys/vm/nr_hugepages
+numa_knobs="/proc/sys/kernel/numa_balancing
+/sys/kernel/debug/sched/numa_balancing/scan_delay_ms
+/sys/kernel/debug/sched/numa_balancing/scan_period_min_ms"
+hugetlb_mib=64
+
+if [ "$(id -u)" != 0 ]; then
+	echo "bench/run.sh: run as root (in the guest: make bench)" >&2
+	exit 1
+fi
+loaded=
+if ! lsmod | grep -q '^xpmem '; then
+	insmod module/xpmem.ko || exit 1
+	loaded=1
+fi
+
+# what to put back, whatever happens
+saved_hp=$(cat "$hugepages" 2>/dev/null || echo 0)
+saved_numa=
+for k in $numa_knobs; do
+	[ -r "$k" ] && saved_numa="$saved_numa $k=$(cat "$k")"
+done
+restore() {
+	[ -w "$one_page" ] && echo N >"$one_page"
+	for kv in $saved_numa; do
+		echo "${kv#*=}" >"${kv%%=*}" 2>/dev/null
+	done
+	echo "$saved_hp" >"$hugepages" 2>/dev/null
+	$ctl policy reset >/dev/null 2>&1
+}
+trap restore EXIT
+trap 'exit 130' INT TERM
+
+# 2 MiB hugetlb pages for the cold section's hugetlb source (64 MiB)
+hp_size=$(awk '/^Hugepagesize:/ { print $2 }' /proc/meminfo)
+if [ "${hp_size:-0}" = 2048 ]; then
+	echo $((hugetlb_mib / 2)) >"$hugepages" 2>/dev/null
+	echo "# hugetlb: asked for $hugetlb_mib MiB of 2 MiB pages, got $(cat "$hugepages") pages"
+else
+	echo "# hugetlb: default huge page size is ${hp_size:-unknown} kB, not 2 MiB: the hugetlb source will be skipped"
+fi
+echo "# guest: kernel $(uname -r), $(nproc) CPUs," \
+	"$(awk '/^MemTotal:/ { print int($2 / 1024) }' /proc/meminfo) MiB"
+echo "# THP: enabled $(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null)," \
+	"defrag $(cat /sys/kernel/mm/transparent_hugepage/defrag 2>/dev/null)"
+
+# the control section makes 100,000 segments: lift the 4096 default quota
+if ! $ctl policy set default-max-segments unlimited >/dev/null; then
+	echo "# could not lift the segment quota: the control section will stop at it"
+fi
+
+status=0
+start=$(date +%s)
+for s in $sections; do
+	t0=$(date +%s)
+	bench/xpmem_bench "$s" || { status=1; echo "# section $s FAILED"; }
+	echo "# ($s: $(($(date +%s) - t0)) s)"
+	echo
+	# the hugetlb pool is only for the cold section
+	[ "$s" = cold ] && echo "$saved_hp" >"$hugepages" 2>/dev/null
+done
+echo "# all sections: $(($(date +%s) - start)) s in the guest"
+
+restore
+trap - EXIT
+if [ "$(cat "$one_page" 2>/dev/null)" != N ]; then
+	echo "# one_page_faults was not restored to N" >&2
+	status=1
+fi
+if [ -n "$loaded" ] && ! rmmod xpmem; then
+	echo "# rmmod xpmem failed" >&2
+	status=1
+fi
+exit $status

@@ -77,6 +77,16 @@ static void touch_counted(const char *p, uint64_t *faults, uint64_t *mapped)
 	*mapped = c1.mapped_pages - c0.mapped_pages;
 }
 
+/* since before: a PMD of the first block went whole (where PMDs exist) */
+static void check_block_zapped(const struct census *before)
+{
+	struct census now;
+
+	census_take(&now);
+	if (pmd_mappings())
+		CHECK_EQ(before->mapped_pages - now.mapped_pages, BLOCK);
+}
+
 static void require_pmds(void)
 {
 	if (!pmd_mappings())
@@ -139,16 +149,14 @@ TEST(rdonly_attacher_cannot_store_through_a_pmd)
 
 TEST(dontneed_of_one_page_inside_a_thp_zaps_the_block_and_stays_coherent)
 {
-	struct census c0, c1;
+	struct census c0;
 	struct exporter ex;
 	char *p = start_thp(&ex, XPMEM_RDWR);
 
 	CHECK_PATTERN(p, 0, PAGES(HUGE_PAGES), 1);
 	census_take(&c0);
 	ex_do(&ex, EX_DONTNEED, PAGES(100), PAGE_SZ, 0);	/* splits it */
-	census_take(&c1);
-	if (pmd_mappings())
-		CHECK_EQ(c0.mapped_pages - c1.mapped_pages, BLOCK);
+	check_block_zapped(&c0);
 	CHECK_ZERO(p + PAGES(100), PAGE_SZ);
 	CHECK_PATTERN(p, 0, PAGES(100), 1);
 	CHECK_PATTERN(p + PAGES(101), PAGES(101), PAGES(HUGE_PAGES - 101), 1);
@@ -172,7 +180,7 @@ static bool split_huge_pages(pid_t pid, uint64_t start, uint64_t end)
 
 TEST(split_huge_page_of_the_source_zaps_the_block_and_stays_coherent)
 {
-	struct census c0, c1;
+	struct census c0;
 	struct exporter ex;
 	char *p = start_thp(&ex, XPMEM_RDWR);
 
@@ -180,9 +188,7 @@ TEST(split_huge_page_of_the_source_zaps_the_block_and_stays_coherent)
 	census_take(&c0);
 	if (!split_huge_pages(ex.pid, ex.base, ex.base + PAGES(BLOCK)))
 		SKIP("no debugfs split_huge_pages: %s", errname(errno));
-	census_take(&c1);
-	if (pmd_mappings())
-		CHECK_EQ(c0.mapped_pages - c1.mapped_pages, BLOCK);
+	check_block_zapped(&c0);
 	CHECK_PATTERN(p, 0, PAGES(HUGE_PAGES), 1);
 	ex_do(&ex, EX_FILL, PAGES(10), PAGES(2), 5);
 	CHECK_PATTERN(p + PAGES(10), PAGES(10), PAGES(2), 5);
@@ -244,16 +250,14 @@ TEST(collapse_into_a_thp_keeps_the_attacher_coherent_and_later_attaches_map_it_w
 
 TEST(mprotect_of_one_page_of_a_pmd_splits_it_and_protects_only_that_page)
 {
-	struct census c0, c1;
+	struct census c0;
 	struct exporter ex;
 	char *p = start_thp(&ex, XPMEM_RDWR);
 
 	pat_fill(p, 0, PAGES(BLOCK), 9);
 	census_take(&c0);
 	CHECK_SYS(mprotect(p + PAGES(9), PAGE_SZ, PROT_READ));
-	census_take(&c1);
-	if (pmd_mappings())
-		CHECK_EQ(c0.mapped_pages - c1.mapped_pages, BLOCK);
+	check_block_zapped(&c0);
 	CHECK_PATTERN(p, 0, PAGES(BLOCK), 9);
 	CHECK_WRITE_SIGNALS(p + PAGES(9) + 8, SIGSEGV);
 	pat_fill(p + PAGES(10), PAGES(10), PAGES(2), 10);

@@ -389,33 +389,12 @@ TEST(attached_bytes_quota_refuses_attach_with_edquot)
 	stop_peer(&ch, pid);
 }
 
-TEST(mapped_pages_quota_raises_sigbus_beyond_it)
-{
-	xpmem_segid_t segid;
-	struct chan ch;
-	pid_t pid, acc;
-
-	require_world_usable_device();
-	reset_policy();
-	pid = export_as(EXPORTER_UID, 0666, &ch, &segid, NULL);
-	set_quota(ACCESSOR_UID, 0, 0, 2);
-	acc = fork_plain();
-	if (acc == 0) {
-		char *p;
-
-		drop_privileges(ACCESSOR_UID, ACCESSOR_UID, NULL, 0);
-		p = attach_ok(get_ok(segid, XPMEM_RDONLY), 0, PAGES(4));
-		CHECK_PATTERN(p, 0, PAGES(2), 7);
-		CHECK_READ_SIGNALS(p + PAGES(3), SIGBUS);
-		peer_exit(0);
-	}
-	WAIT_OK(acc);
-	reset_policy();
-	stop_peer(&ch, pid);
-}
-
-/* populate is advisory: the quota ends it, the attach and faults go on */
-TEST(attach_populate_past_a_mapped_pages_quota_attaches_and_maps_on_touch)
+/*
+ * An accessor with a 2-page mapped-pages quota attaches 4 pages (flags:
+ * xpmem_attach2's) of a segment of another uid: the first 2 read, the
+ * fourth is SIGBUS.
+ */
+static void attach_past_a_page_quota(int flags)
 {
 	xpmem_segid_t segid;
 	struct chan ch;
@@ -432,7 +411,7 @@ TEST(attach_populate_past_a_mapped_pages_quota_attaches_and_maps_on_touch)
 
 		drop_privileges(ACCESSOR_UID, ACCESSOR_UID, NULL, 0);
 		addr.apid = get_ok(segid, XPMEM_RDONLY);
-		p = xpmem_attach2(addr, PAGES(4), NULL, XPMEM_ATTACH_POPULATE);
+		p = xpmem_attach2(addr, PAGES(4), NULL, flags);
 		CHECK(p != MAP_FAILED, "xpmem_attach2: %s", errname(errno));
 		CHECK_PATTERN(p, 0, PAGES(2), 7);
 		CHECK_READ_SIGNALS(p + PAGES(3), SIGBUS);
@@ -441,6 +420,17 @@ TEST(attach_populate_past_a_mapped_pages_quota_attaches_and_maps_on_touch)
 	WAIT_OK(acc);
 	reset_policy();
 	stop_peer(&ch, pid);
+}
+
+TEST(mapped_pages_quota_raises_sigbus_beyond_it)
+{
+	attach_past_a_page_quota(0);
+}
+
+/* populate is advisory: the quota ends it, the attach and faults go on */
+TEST(attach_populate_past_a_mapped_pages_quota_attaches_and_maps_on_touch)
+{
+	attach_past_a_page_quota(XPMEM_ATTACH_POPULATE);
 }
 
 static int take_count(const struct nl_attrs *a, void *arg)
