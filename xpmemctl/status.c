@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * status.c - `xpmemctl status' (also plain `xpmemctl'): the module's
- * version, the policy's default mode with its rule and job counts, and the
- * global totals: segments, permits, attachments, mapped pages.
+ * version, whether it maps 2 MiB blocks on this kernel, the policy's
+ * default mode with its rule and job counts, and the global totals:
+ * segments, permits, attachments, mapped pages.
  */
 #include <stdio.h>
 #include <unistd.h>
@@ -18,7 +19,7 @@ int status_main(int argc, const char *argv[])
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
 	const char *mode;
 	bool loaded;
-	int dev, ret = EXIT_FAIL;
+	int dev, pmd, ret = EXIT_FAIL;
 
 	if (argc > 1)
 		return usage_error(argv[0], "unexpected argument `%s'", argv[1]);
@@ -35,12 +36,18 @@ int status_main(int argc, const char *argv[])
 	}
 	loaded = module_version(mod, sizeof(mod)) == 0;
 	dev = device_version();
+	pmd = module_pmd_mappings();
 	mode = enum_name(XPMEM_CTL_ENUM_MODE, pol.mode, num, sizeof(num));
 	if (json) {
 		j_open('{');
 		j_kstr("module", loaded ? mod : NULL);
 		j_kstr("interface", dev >= 0 ? format_abi(abi, sizeof(abi), dev) : NULL);
 		j_ku64("family_version", xpmem_ctl_family_version(ctl));
+		j_key("pmd_mappings");
+		if (pmd < 0)
+			j_null();
+		else
+			j_bool(pmd);
 		j_kstr("mode", mode);
 		j_ku64("rules", pol.rules);
 		j_ku64("jobs", pol.jobs);
@@ -55,7 +62,11 @@ int status_main(int argc, const char *argv[])
 		fprintf(out, "module:        xpmem %s", loaded ? mod : "(version unknown)");
 		if (dev >= 0)
 			fprintf(out, ", interface %s", format_abi(abi, sizeof(abi), dev));
-		fprintf(out, "\npolicy:        %s, %u rule%s, %u job%s\n", mode,
+		fprintf(out, "\nmappings:      %s\n", pmd > 0 ?
+			"2 MiB blocks of huge-page sources, else 4 KiB pages" :
+			pmd == 0 ? "4 KiB pages (this kernel cannot map 2 MiB)" :
+			"(unknown: a module before 2.8.1)");
+		fprintf(out, "policy:        %s, %u rule%s, %u job%s\n", mode,
 			pol.rules, pol.rules == 1 ? "" : "s", pol.jobs, pol.jobs == 1 ? "" : "s");
 		fprintf(out, "segments:      %llu\n", (unsigned long long)st.segments);
 		fprintf(out, "permits:       %llu\n", (unsigned long long)st.permits);

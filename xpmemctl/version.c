@@ -19,6 +19,7 @@
 #endif
 
 #define SYS_VERSION	"/sys/module/xpmem/version"
+#define SYS_PMD_MAPPINGS	"/sys/module/xpmem/parameters/pmd_mappings"
 
 int module_version(char *buf, size_t len)
 {
@@ -33,6 +34,18 @@ int module_version(char *buf, size_t len)
 		buf[strcspn(buf, "\n")] = '\0';
 	fclose(f);
 	return ret;
+}
+
+int module_pmd_mappings(void)
+{
+	FILE *f = fopen(SYS_PMD_MAPPINGS, "re");
+	int c;
+
+	if (!f)
+		return -errno;
+	c = fgetc(f);
+	fclose(f);
+	return c == 'Y' ? 1 : c == 'N' ? 0 : -EIO;
 }
 
 int device_version(void)

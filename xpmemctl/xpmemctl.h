@@ -54,6 +54,8 @@ const char *value_of(int argc, const char *argv[], int i, const char *cmd);
 /* ---- versions (version.c) ---- */
 /* The loaded module's MODULE_VERSION, from sysfs. -ENOENT: not loaded. */
 int module_version(char *buf, size_t len);
+/* 1 if the loaded module maps 2 MiB blocks with one PMD, 0 if not, -errno */
+int module_pmd_mappings(void);
 /* The interface version XPMEM_CMD_VERSION reports, or -errno. */
 int device_version(void);
 /* That version as "2.8.0". */

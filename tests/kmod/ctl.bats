@@ -209,6 +209,16 @@ labels() {
 	assert_line --regexp '^segments: +[0-9]+$'
 }
 
+@test "status says whether the module maps 2 MiB blocks on this kernel" {
+	local want='4 KiB pages'
+	[ "$(cat /sys/module/xpmem/parameters/pmd_mappings)" = Y ] && want='2 MiB blocks'
+	run -0 "$X" status
+	assert_line --regexp "^mappings: +$want"
+	run -0 --separate-stderr "$X" -j status
+	assert_equal "$(json 'd["pmd_mappings"]' <<<"$output")" \
+		"$([ "$want" = '2 MiB blocks' ] && echo True || echo False)"
+}
+
 @test "status -j is one JSON document with the totals" {
 	run -0 --separate-stderr "$X" -j status
 	assert_equal "$(json 'd["mode"], d["rules"], type(d["segments"]).__name__' <<<"$output")" \
