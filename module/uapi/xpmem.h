@@ -99,7 +99,9 @@ enum {
  * pass over the attachment takes no fault; pages the exporter never
  * touched are left for the first access to fault in. Advisory: a quota or
  * a racing detach ends it without failing the attach. madvise(addr, len,
- * MADV_WILLNEED) on an attachment does the same for that range.
+ * MADV_WILLNEED) on an attachment does the same for that range, and for
+ * the caller's other attachments of the same part of the segment (the
+ * advice reaches the segment's file, which knows source ranges only).
  */
 #define XPMEM_ATTACH_POPULATE	0x2
 #define XPMEM_ATTACH_FLAGS_ALL	(XPMEM_ATTACH_SAME_VADDR | XPMEM_ATTACH_POPULATE)

@@ -169,20 +169,28 @@ TEST(madvise_willneed_maps_the_advised_part_of_an_attachment)
 	CHECK_EQ(c2.faults, c1.faults);
 }
 
-TEST(madvise_willneed_maps_nothing_of_another_attachment_elsewhere)
+/*
+ * fadvise(), which madvise(MADV_WILLNEED) ends in, knows the segment's
+ * file range and not the VMA: the caller's other live attachments of the
+ * same source range are mapped too, and nothing else.
+ */
+TEST(madvise_willneed_maps_the_callers_live_attachments_of_that_source_range)
 {
 	struct census c0, c1;
 	struct exporter ex;
-	char *p, *q;
+	char *p, *q, *gone;
 
 	start_filled(&ex, 8);
 	p = attach_flags(&ex, 0, XPMEM_RDWR, 8);
-	q = attach_flags(&ex, 0, XPMEM_RDWR, 8);
-	CHECK_SYS(munmap(q, PAGES(8)));
+	q = attach_flags(&ex, 0, XPMEM_RDONLY, 8);
+	gone = attach_flags(&ex, 0, XPMEM_RDWR, 8);
+	CHECK_SYS(munmap(gone, PAGES(8)));
 	census_take(&c0);
-	CHECK_SYS(madvise(p, PAGES(8), MADV_WILLNEED));
+	CHECK_SYS(madvise(p, PAGES(4), MADV_WILLNEED));
 	census_take(&c1);
 	CHECK_EQ(c1.mapped_pages - c0.mapped_pages, 8);
+	CHECK_PATTERN(q, 0, PAGES(4), 1);
+	CHECK_WRITE_SIGNALS(q + 8, SIGSEGV);
 }
 
 TEST(writes_into_fresh_anonymous_pages_take_one_fault_per_window_not_per_page)
