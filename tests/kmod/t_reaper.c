@@ -47,6 +47,25 @@ static pid_t start_victim(struct chan *ch)
 	return pid;
 }
 
+/*
+ * process_mrelease(), retried on EAGAIN as the kernel's OOM reaper retries
+ * (10 times, 100 ms apart): the victim's own exit path may hold a
+ * segment's map_lock for an instant while the reaper tries it.
+ */
+static long mrelease(int pidfd)
+{
+	long ret;
+
+	for (int i = 0; i < 10; i++) {
+		errno = 0;
+		ret = syscall(SYS_process_mrelease, pidfd, 0);
+		if (ret == 0 || errno != EAGAIN)
+			break;
+		usleep(100000);
+	}
+	return ret;
+}
+
 TEST_EX(process_mrelease_reaps_an_exporter_nobody_attached_to, T_HEAVY, 120)
 {
 	int rounds = 0, reaped = 0;
@@ -63,8 +82,7 @@ TEST_EX(process_mrelease_reaps_an_exporter_nobody_attached_to, T_HEAVY, 120)
 		if (pidfd < 0)
 			SKIP("pidfd_open: %s", errname(errno));
 		CHECK_SYS(kill(pid, SIGKILL));
-		errno = 0;
-		ret = syscall(SYS_process_mrelease, pidfd, 0);
+		ret = mrelease(pidfd);
 		if (ret < 0 && errno == ENOSYS)
 			SKIP("no process_mrelease in this kernel");
 		/* ESRCH: the victim was faster and is gone already */
