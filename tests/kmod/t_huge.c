@@ -493,3 +493,84 @@ TEST_EX(attack_faults_racing_splits_and_collapses_of_thp_blocks_stay_coherent,
 	exporter_quit(&ex);
 	attack_end(&before);
 }
+
+/*
+ * Every way a nobody attacher can reshape a PMD-mapped attachment while
+ * its own second thread keeps faulting and advising it: mprotect and
+ * munmap of single pages inside a block (VMA splits), an mremap move,
+ * MADV_WILLNEED, a fork whose child must not see the attachment, exit.
+ * Reads stay right, stores stay where the exporter sees them, and the
+ * leak check wants every page and object back.
+ */
+struct reshaper {
+	char *p;
+	volatile bool stop;
+	long bad;
+};
+
+static void *advise_and_read(void *arg)
+{
+	struct reshaper *r = arg;
+	unsigned int seed = 2;
+	uint64_t v;
+
+	while (!r->stop) {
+		size_t off = (size_t)rand_r(&seed) % (PAGES(HUGE_PAGES) / 8) * 8;
+
+		madvise(r->p, PAGES(HUGE_PAGES), MADV_WILLNEED);
+		/* unmapped or read-only pages may fault; wrong data may not */
+		if (!tprobe_read(r->p + off, &v) && v &&
+		    pat_mismatch(&v, off, 8, 1) >= 0)
+			r->bad++;
+	}
+	return NULL;
+}
+
+TEST_EX(attack_reshaping_a_pmd_mapped_attachment_under_faults_leaks_nothing,
+	T_HEAVY, 180)
+{
+	struct census before;
+	struct exporter ex;
+	pid_t pid;
+
+	attack_begin(&before);
+	exporter_start(&ex, &(struct ex_opts){ .pages = HUGE_PAGES, .seed = 1,
+		       .huge = EX_HUGE_THP, .mode = 0666 });
+	pid = fork_nobody(NULL);
+	if (pid == 0) {
+		struct reshaper r = { 0 };
+		void *to = free_address(PAGES(HUGE_PAGES));
+		pthread_t th;
+		pid_t kid;
+
+		catch_faults();
+		r.p = attach_ok(get_ok(ex.segid, XPMEM_RDONLY), ex.off0,
+				PAGES(HUGE_PAGES));
+		CHECK_PATTERN(r.p, 0, PAGES(HUGE_PAGES), 1);
+		CHECK_EQ(pthread_create(&th, NULL, advise_and_read, &r), 0);
+		for (int round = 0; round < 20; round++) {
+			size_t at = (size_t)(round * 37 % (HUGE_PAGES - 2)) + 1;
+
+			CHECK_SYS(mprotect(r.p + PAGES(at), PAGE_SZ, PROT_NONE));
+			CHECK_SYS(mprotect(r.p + PAGES(at), PAGE_SZ, PROT_READ));
+			expect_errno("mremap", (long)mremap(r.p, PAGES(BLOCK),
+				     PAGES(BLOCK), MREMAP_MAYMOVE | MREMAP_FIXED,
+				     to), EINVAL, EFAULT, 0);
+		}
+		kid = fork();
+		if (kid == 0)
+			_exit(range_is_mapped(r.p, PAGE_SZ) ? 1 : 0);
+		WAIT_OK(kid);
+		CHECK_SYS(munmap(r.p + PAGES(BLOCK + 3), PAGE_SZ));
+		CHECK_SYS(munmap(r.p + PAGES(5), PAGE_SZ));
+		r.stop = true;
+		pthread_join(th, NULL);
+		CHECK_EQ(r.bad, 0);
+		CHECK_PATTERN(r.p + PAGES(6), PAGES(6), PAGES(BLOCK - 6), 1);
+		peer_exit(0);		/* exit unmaps the rest */
+	}
+	WAIT_OK(pid);
+	CHECK_EX_PATTERN(&ex, 0, PAGES(HUGE_PAGES), 1);
+	exporter_quit(&ex);
+	attack_end(&before);
+}
