@@ -128,10 +128,12 @@ static int __init xpmem_init(void)
 {
 	int ret;
 
-	xpmem_ids_init();
-	ret = xpmem_segments_init();
+	ret = xpmem_ids_init();
 	if (ret)
 		return ret;
+	ret = xpmem_segments_init();
+	if (ret)
+		goto err_ids;
 	ret = xpmem_stats_init();
 	if (ret)
 		goto err_segments;
@@ -153,6 +155,8 @@ err_stats:
 	xpmem_stats_exit();
 err_segments:
 	xpmem_segments_exit();
+err_ids:
+	xpmem_ids_exit();
 	return ret;
 }
 

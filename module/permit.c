@@ -138,7 +138,7 @@ long xpmem_get(struct xpmem_proc *proc, struct xpmem_cmd_get __user *arg)
 	if (!permit)
 		goto err_seg;
 	kref_init(&permit->ref);	/* the live reference, dropped by revoke */
-	INIT_HLIST_NODE(&permit->id_node);
+	INIT_HLIST_BL_NODE(&permit->id_node);
 	INIT_LIST_HEAD(&permit->owner_link);
 	INIT_LIST_HEAD(&permit->attachments);
 	mutex_init(&permit->lock);

@@ -360,7 +360,7 @@ long xpmem_make(struct xpmem_proc *proc, struct xpmem_cmd_make __user *arg)
 	if (!seg)
 		return -ENOMEM;
 	kref_init(&seg->ref);		/* the live reference, dropped by destroy */
-	INIT_HLIST_NODE(&seg->id_node);
+	INIT_HLIST_BL_NODE(&seg->id_node);
 	INIT_LIST_HEAD(&seg->owner_link);
 	INIT_LIST_HEAD(&seg->attachments);
 	INIT_LIST_HEAD(&seg->pending);

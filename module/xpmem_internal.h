@@ -23,6 +23,7 @@
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mm.h>
+#include <linux/list_bl.h>	/* after mm.h: bit_spinlock.h needs cpu_relax() */
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
@@ -106,7 +107,7 @@ struct xpmem_proc {
 
 struct xpmem_segment {
 	xpmem_segid_t segid;
-	struct hlist_node id_node;
+	struct hlist_bl_node id_node;
 	struct kref ref;
 	struct xpmem_proc *owner;	/* NULL once removed */
 	struct list_head owner_link;	/* holds a reference */
@@ -137,7 +138,7 @@ struct xpmem_segment {
 
 struct xpmem_permit {
 	xpmem_apid_t apid;
-	struct hlist_node id_node;
+	struct hlist_bl_node id_node;
 	struct kref ref;
 	struct xpmem_segment *seg;
 	struct xpmem_proc *owner;	/* NULL once released */
@@ -191,7 +192,7 @@ struct xpmem_attach {
 
 /* ids.c: ids, and every live object numbered for the dumps */
 enum xpmem_kind { XPMEM_SEGMENTS, XPMEM_PERMITS, XPMEM_ATTACHMENTS, XPMEM_KINDS };
-void xpmem_ids_init(void);
+int xpmem_ids_init(void);
 void xpmem_ids_exit(void);
 int xpmem_registry_add(enum xpmem_kind kind, void *obj, u32 *id);
 void xpmem_registry_del(enum xpmem_kind kind, u32 *id);
