@@ -114,6 +114,7 @@ static void attach_free(struct kref *ref)
 				  -(s64)(att->src_end - att->src_start));
 	}
 	xpmem_charge_release(&att->charge);
+	xpmem_gup_detach(att);
 	xpmem_permit_put(permit);
 	kfree_rcu(att, rcu);
 }
@@ -177,6 +178,11 @@ const struct vm_operations_struct xpmem_vm_ops = {
 	.fault		= xpmem_fault,
 	.pfn_mkwrite	= xpmem_pfn_mkwrite,
 	.access		= xpmem_access,
+#ifdef XPMEM_HAVE_GUP_ATTACHMENTS
+	/* only VM_MIXEDMAP VMAs find pages, and write to them through here */
+	.XPMEM_VM_OPS_FIND_PAGE = xpmem_gup_find_page,
+	.page_mkwrite	= xpmem_pfn_mkwrite,
+#endif
 #ifdef XPMEM_HAVE_HUGE_PFNMAP
 	.huge_fault	= xpmem_huge_fault,
 	.may_split	= xpmem_huge_may_split,
@@ -245,9 +251,13 @@ int xpmem_attach_mmap_prepare(struct xpmem_segment *seg,
 		return -EACCES;
 	if (permit_revoked(att))
 		return -ENOENT;
-	vma_desc_set_flags(desc, VMA_PFNMAP_BIT, VMA_IO_BIT,
-			   VMA_DONTEXPAND_BIT, VMA_DONTDUMP_BIT,
-			   VMA_DONTCOPY_BIT);
+	if (att->gup)
+		vma_desc_set_flags(desc, VMA_MIXEDMAP_BIT, VMA_DONTEXPAND_BIT,
+				   VMA_DONTDUMP_BIT, VMA_DONTCOPY_BIT);
+	else
+		vma_desc_set_flags(desc, VMA_PFNMAP_BIT, VMA_IO_BIT,
+				   VMA_DONTEXPAND_BIT, VMA_DONTDUMP_BIT,
+				   VMA_DONTCOPY_BIT);
 	if (!att->writable)
 		vma_desc_clear_flags(desc, VMA_MAYWRITE_BIT);
 	desc->vm_ops = &xpmem_vm_ops;
@@ -280,8 +290,9 @@ int xpmem_attach_mmap(struct xpmem_segment *seg, struct vm_area_struct *vma)
 		return -EACCES;
 	if (permit_revoked(att))
 		return -ENOENT;
-	xpmem_vm_flags_set(vma, VM_PFNMAP | VM_IO | VM_DONTEXPAND |
-				VM_DONTDUMP | VM_DONTCOPY);
+	/* GUP refuses VM_PFNMAP and VM_IO; VM_MIXEDMAP asks the hook */
+	xpmem_vm_flags_set(vma, (att->gup ? VM_MIXEDMAP : VM_PFNMAP | VM_IO) |
+				VM_DONTEXPAND | VM_DONTDUMP | VM_DONTCOPY);
 	if (!att->writable)
 		xpmem_vm_flags_clear(vma, VM_MAYWRITE);
 	vma->vm_ops = &xpmem_vm_ops;
@@ -582,6 +593,8 @@ long xpmem_attach(struct xpmem_proc *proc, struct xpmem_cmd_attach __user *arg)
 	if (!att)
 		goto err_permit;
 	ret = publish(att);
+	if (!ret)
+		ret = xpmem_gup_attach(att);
 	if (ret)
 		goto out_put;
 	addr = map_attachment(att, &cmd);

@@ -151,8 +151,14 @@ bool xpmem_may_write(struct window *w, unsigned long idx, struct page *page)
 	if (!w->att->writable || !(w->vma->vm_flags & VM_WRITE) ||
 	    !(w->pfns[idx] & HMM_PFN_WRITE))
 		return false;
+	/*
+	 * GUP finds an anonymous page of a writable attachment only through
+	 * a writable PTE (gup.c): dirtying it costs at most one more swap
+	 * write, as an anonymous page in the swap cache gets rewritten.
+	 */
 	if (!folio_test_dirty(folio) &&
-	    ((w->write && idx == w->fault_idx) || fresh_anon(folio)))
+	    ((w->write && idx == w->fault_idx) || fresh_anon(folio) ||
+	     (w->att->gup && folio_test_anon(folio))))
 		folio_mark_dirty(folio);
 	return folio_test_dirty(folio);
 }
@@ -188,17 +194,22 @@ static int install_pte(pte_t *pte, unsigned long addr, void *data)
 
 /*
  * Install the window's PTEs; the caller holds map_lock. This must not
- * allocate: an allocation could enter reclaim, whose invalidation of the
- * source needs map_lock. The page tables were created before the lock was
- * taken (touch_pte), and nothing frees the tables of a VMA while its fault
- * holds it: our inode has no page cache for khugepaged to collapse, and
- * madvise() cannot zap a VM_PFNMAP VMA. apply_to_existing_page_range()
- * would be no safer: it skips empty PTEs, the very ones we fill.
+ * enter reclaim, whose invalidation of the source needs map_lock. The
+ * page tables were created before the lock was taken (touch_pte), and
+ * for a VM_PFNMAP VMA nothing frees them meanwhile: our inode has no page
+ * cache for khugepaged to collapse, and madvise() cannot zap it. A GUP
+ * attachment (VM_MIXEDMAP) can be MADV_DONTNEEDed, and kernels that free
+ * emptied page tables then may do so under us: a table allocated here
+ * again must not reclaim. apply_to_existing_page_range() is no way out:
+ * it skips empty PTEs, the very ones we fill.
  */
 static void install_window(struct window *w)
 {
+	unsigned int noreclaim = memalloc_noreclaim_save();
+
 	apply_to_page_range(w->vma->vm_mm, w->start, w->npages << PAGE_SHIFT,
 			    install_pte, w);
+	memalloc_noreclaim_restore(noreclaim);
 }
 
 static void release_attacher_lock(struct vm_fault *vmf)
@@ -516,8 +527,15 @@ vm_fault_t xpmem_fault(struct vm_fault *vmf)
 	return map_window(vmf, vmf->flags & FAULT_FLAG_WRITE, false);
 }
 
+/*
+ * pfn_mkwrite, and page_mkwrite for pages GUP attachments find (gup.c).
+ * Only the latter can come here without VM_WRITE: GUP unsharing a page
+ * that stopped being exclusive to the source; it refaults and finds none.
+ */
 vm_fault_t xpmem_pfn_mkwrite(struct vm_fault *vmf)
 {
+	if (!(vmf->vma->vm_flags & VM_WRITE))
+		return VM_FAULT_NOPAGE;
 	return map_window(vmf, true, true);
 }
 

@@ -89,7 +89,8 @@ static bool frame_block(struct window *w, struct vm_area_struct *vma,
 	struct xpmem_attach *att = w->att;
 	unsigned long src_block;
 
-	if (!att || READ_ONCE(xpmem_one_page_faults) ||
+	/* GUP attachments: a special PMD has no page for get_user_pages() */
+	if (!att || att->gup || READ_ONCE(xpmem_one_page_faults) ||
 	    arch_needs_pgtable_deposit() || haddr < vma->vm_start ||
 	    haddr + PMD_SIZE > vma->vm_end)
 		return false;
@@ -285,7 +286,8 @@ int xpmem_huge_may_split(struct vm_area_struct *vma, unsigned long addr)
 	struct xpmem_attach *att = vma->vm_private_data;
 	unsigned long start, end, src;
 
-	if (!att || IS_ALIGNED(addr, PMD_SIZE) || !READ_ONCE(att->seg->has_huge))
+	if (!att || att->gup || IS_ALIGNED(addr, PMD_SIZE) ||
+	    !READ_ONCE(att->seg->has_huge))
 		return 0;
 	start = max(addr & PMD_MASK, vma->vm_start);
 	end = min((addr & PMD_MASK) + PMD_SIZE, vma->vm_end);

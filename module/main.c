@@ -167,6 +167,7 @@ static void __exit xpmem_exit(void)
 	xpmem_stats_exit();
 	xpmem_segments_exit();
 	xpmem_policy_exit();
+	xpmem_gup_exit();
 	xpmem_ids_exit();
 }
 

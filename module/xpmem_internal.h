@@ -35,6 +35,7 @@
 #include "uapi/xpmem_netlink.h"
 
 struct cgroup;
+struct xpmem_gup_mm;
 
 /* Counters of one uid, one job, or everything; quotas of the first two. */
 struct xpmem_account {
@@ -184,6 +185,7 @@ struct xpmem_attach {
 	struct xpmem_charge charge;
 	bool writable;			/* an RDWR permit */
 	bool charged;			/* counted in attachments/bytes */
+	struct xpmem_gup_mm *gup;	/* GUP may take its pages (gup.c) */
 	struct xpmem_pages pages;
 	/* 4 KiB page tables (read) vs a 2 MiB PMD (write) in one block */
 	struct rw_semaphore huge_sem;
@@ -269,6 +271,23 @@ int xpmem_populate(struct xpmem_attach *att, unsigned long start,
 /* access.c */
 int xpmem_access(struct vm_area_struct *vma, unsigned long addr, void *buf,
 		 int len, int write);
+
+/* gup.c: where the kernel has no hook for it, no attachment is one */
+#ifdef XPMEM_HAVE_GUP_ATTACHMENTS
+int xpmem_gup_attach(struct xpmem_attach *att);
+void xpmem_gup_detach(struct xpmem_attach *att);
+void xpmem_gup_exit(void);
+struct page *xpmem_gup_find_page(struct vm_area_struct *vma,
+				 unsigned long addr);
+#else
+static inline int xpmem_gup_attach(struct xpmem_attach *att)
+{
+	return 0;
+}
+
+static inline void xpmem_gup_detach(struct xpmem_attach *att) {}
+static inline void xpmem_gup_exit(void) {}
+#endif
 
 /* huge.c */
 vm_fault_t xpmem_huge_fault(struct vm_fault *vmf, unsigned int order);

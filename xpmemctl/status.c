@@ -19,7 +19,7 @@ int status_main(int argc, const char *argv[])
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
 	const char *mode;
 	bool loaded;
-	int dev, pmd, ret = EXIT_FAIL;
+	int dev, pmd, gup, ret = EXIT_FAIL;
 
 	if (argc > 1)
 		return usage_error(argv[0], "unexpected argument `%s'", argv[1]);
@@ -36,7 +36,8 @@ int status_main(int argc, const char *argv[])
 	}
 	loaded = module_version(mod, sizeof(mod)) == 0;
 	dev = device_version();
-	pmd = module_pmd_mappings();
+	pmd = module_bool_param("pmd_mappings");
+	gup = module_bool_param("gup_attachments");
 	mode = enum_name(XPMEM_CTL_ENUM_MODE, pol.mode, num, sizeof(num));
 	if (json) {
 		j_open('{');
@@ -48,6 +49,11 @@ int status_main(int argc, const char *argv[])
 			j_null();
 		else
 			j_bool(pmd);
+		j_key("gup_attachments");
+		if (gup < 0)
+			j_null();
+		else
+			j_bool(gup);
 		j_kstr("mode", mode);
 		j_ku64("rules", pol.rules);
 		j_ku64("jobs", pol.jobs);
@@ -66,6 +72,10 @@ int status_main(int argc, const char *argv[])
 			"2 MiB blocks of huge-page sources, else 4 KiB pages" :
 			pmd == 0 ? "4 KiB pages (this kernel cannot map 2 MiB)" :
 			"(unknown: a module before 2.8.1)");
+		fprintf(out, "gup:           %s\n", gup > 0 ?
+			"new attachments accept get_user_pages() (4 KiB pages only)" :
+			gup == 0 ? "off: attachments refuse get_user_pages() (gup_attachments=N)" :
+			"not available: no get_user_pages() hook in this kernel or module");
 		fprintf(out, "policy:        %s, %u rule%s, %u job%s\n", mode,
 			pol.rules, pol.rules == 1 ? "" : "s", pol.jobs, pol.jobs == 1 ? "" : "s");
 		fprintf(out, "segments:      %llu\n", (unsigned long long)st.segments);

@@ -19,7 +19,7 @@
 #endif
 
 #define SYS_VERSION	"/sys/module/xpmem/version"
-#define SYS_PMD_MAPPINGS	"/sys/module/xpmem/parameters/pmd_mappings"
+#define SYS_PARAMETERS	"/sys/module/xpmem/parameters/"
 
 int module_version(char *buf, size_t len)
 {
@@ -36,11 +36,15 @@ int module_version(char *buf, size_t len)
 	return ret;
 }
 
-int module_pmd_mappings(void)
+/* a bool module parameter: 1 (Y), 0 (N), or -errno (-ENOENT: not there) */
+int module_bool_param(const char *name)
 {
-	FILE *f = fopen(SYS_PMD_MAPPINGS, "re");
+	char path[128];
+	FILE *f;
 	int c;
 
+	snprintf(path, sizeof(path), SYS_PARAMETERS "%s", name);
+	f = fopen(path, "re");
 	if (!f)
 		return -errno;
 	c = fgetc(f);

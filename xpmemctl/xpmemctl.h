@@ -55,7 +55,7 @@ const char *value_of(int argc, const char *argv[], int i, const char *cmd);
 /* The loaded module's MODULE_VERSION, from sysfs. -ENOENT: not loaded. */
 int module_version(char *buf, size_t len);
 /* 1 if the loaded module maps 2 MiB blocks with one PMD, 0 if not, -errno */
-int module_pmd_mappings(void);
+int module_bool_param(const char *name);
 /* The interface version XPMEM_CMD_VERSION reports, or -errno. */
 int device_version(void);
 /* That version as "2.8.0". */

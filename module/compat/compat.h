@@ -61,4 +61,16 @@ static inline void xpmem_nested_invalidation_end(void)
 #endif
 }
 
+/*
+ * vm_normal_page() asks the VMA for the page behind a special PTE: the
+ * hook GUP attachments need (gup.c), under either of its names.
+ */
+#if defined(XPMEM_HAVE_FIND_SPECIAL_PAGE)
+#define XPMEM_HAVE_GUP_ATTACHMENTS 1
+#define XPMEM_VM_OPS_FIND_PAGE find_special_page
+#elif defined(XPMEM_HAVE_FIND_NORMAL_PAGE)
+#define XPMEM_HAVE_GUP_ATTACHMENTS 1
+#define XPMEM_VM_OPS_FIND_PAGE find_normal_page
+#endif
+
 #endif /* _XPMEM_COMPAT_H */

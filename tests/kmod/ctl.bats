@@ -219,6 +219,19 @@ labels() {
 		"$([ "$want" = '2 MiB blocks' ] && echo True || echo False)"
 }
 
+@test "status says whether new attachments accept get_user_pages" {
+	local knob=/sys/module/xpmem/parameters/gup_attachments on json_on
+	[ -e "$knob" ] || skip "no $knob: this kernel has no hook for it"
+	run -0 "$X" status
+	assert_line --regexp '^gup: +off: attachments refuse get_user_pages'
+	echo Y >"$knob"
+	on=$("$X" status | grep '^gup:')
+	json_on=$("$X" -j status | json 'd["gup_attachments"]')
+	echo N >"$knob"
+	assert_regex "$on" '^gup: +new attachments accept get_user_pages'
+	assert_equal "$json_on" True
+}
+
 @test "status -j is one JSON document with the totals" {
 	run -0 --separate-stderr "$X" -j status
 	assert_equal "$(json 'd["mode"], d["rules"], type(d["segments"]).__name__' <<<"$output")" \

@@ -8,8 +8,10 @@
 VM_DIR=${VM_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)}
 VM_CACHE=${VM_CACHE:-$VM_DIR/.cache}
 
-# Guest kernel modules the initramfs needs (dependencies are added).
-VM_MODULES=(virtio_pci virtio_blk virtio_console virtio_rng 9pnet_virtio 9p overlay)
+# Guest kernel modules the initramfs loads (dependencies are added); loop
+# gives every guest kernel a block device for O_DIRECT (t_gup.c), even one
+# whose modules are not in the shared root.
+VM_MODULES=(virtio_pci virtio_blk virtio_console virtio_rng 9pnet_virtio 9p overlay loop)
 
 vm_die() { echo "tests/vm: $*" >&2; exit 1; }
 
