@@ -396,6 +396,38 @@ static void reshape(char *p, size_t len, double secs)
 }
 
 /*
+ * An attack on a GUP attachment: root makes a world-usable O_DIRECT device
+ * and a victim filled with CHURN_SEED, and forks nobody, which attaches
+ * with gup_attachments=Y, opens the device, starts copy_with_gup and says
+ * so (1). Returns the pid, 0 in nobody.
+ */
+static pid_t start_gup_attack(struct gup_racer *r, struct exporter *ex,
+			      struct loopdev *l, struct chan *ch,
+			      pthread_t *t)
+{
+	pid_t pid;
+
+	require_gup();
+	loop_setup(l, PAGES(16));
+	CHECK_SYS(fchmod(l->direct, 0666));
+	victim_start(ex, 8, 0666);
+	ex_do(ex, EX_FILL, 0, PAGES(8), CHURN_SEED);
+	CHECK(set_gup(true), "cannot set %s", GUP_KNOB);
+	pid = fork_nobody(ch);
+	if (pid == 0) {
+		r->p = attach_ok(get_ok(ex->segid, XPMEM_RDWR), 0, PAGES(8));
+		r->direct = open(l->path, O_RDWR | O_DIRECT | O_CLOEXEC);
+		CHECK(r->direct >= 0, "%s: %s", l->path, errname(errno));
+		CHECK_EQ(pthread_create(t, NULL, copy_with_gup, r), 0);
+		send_u64(ch, 1);
+		return 0;
+	}
+	CHECK_EQ(recv_u64(ch), 1);
+	set_gup(false);
+	return pid;
+}
+
+/*
  * nobody copies out of a GUP attachment with process_vm_readv, vmsplice
  * and O_DIRECT while it MADV_DONTNEEDs and splits it and the exporter
  * throws its pages away and refills them: every copy holds real data,
@@ -414,19 +446,8 @@ TEST_EX(attack_gup_copies_racing_both_sides_zaps_see_real_data_and_leak_nothing,
 	pid_t pid;
 
 	attack_begin(&before);
-	require_gup();
-	loop_setup(&l, PAGES(16));
-	CHECK_SYS(fchmod(l.direct, 0666));
-	victim_start(&ex, 8, 0666);
-	ex_do(&ex, EX_FILL, 0, PAGES(8), CHURN_SEED);
-	CHECK(set_gup(true), "cannot set %s", GUP_KNOB);
-	pid = fork_nobody(&ch);
+	pid = start_gup_attack(&r, &ex, &l, &ch, &t);
 	if (pid == 0) {
-		r.p = attach_ok(get_ok(ex.segid, XPMEM_RDWR), 0, PAGES(8));
-		r.direct = open(l.path, O_RDWR | O_DIRECT | O_CLOEXEC);
-		CHECK(r.direct >= 0, "%s: %s", l.path, errname(errno));
-		send_u64(&ch, 1);
-		CHECK_EQ(pthread_create(&t, NULL, copy_with_gup, &r), 0);
 		reshape(r.p, PAGES(8), 2.0);
 		recv_u64(&ch);			/* the exporter's churn is over */
 		r.stop = true;
@@ -435,9 +456,45 @@ TEST_EX(attack_gup_copies_racing_both_sides_zaps_see_real_data_and_leak_nothing,
 		CHECK_EQ(r.bad, 0);
 		peer_exit(0);
 	}
-	CHECK_EQ(recv_u64(&ch), 1);
-	set_gup(false);
 	ex_do(&ex, EX_CHURN, 0, PAGES(8), 300);
+	send_u64(&ch, 0);
+	WAIT_OK(pid);
+	loop_teardown(&l);
+	exporter_quit(&ex);
+	attack_end(&before);
+}
+
+/*
+ * Root revokes the segment while nobody copies out of its GUP attachment:
+ * the revoking task zaps nobody's mm from outside, and after it every
+ * GUP of the attachment fails instead of reaching the exporter.
+ */
+TEST_EX(attack_revoking_the_segment_of_a_gup_attachment_mid_copy_leaks_nothing,
+	0, 120)
+{
+	static char buf[PAGE_SZ];
+	struct gup_racer r = { .len = PAGES(8) };
+	struct census before;
+	struct exporter ex;
+	struct loopdev l;
+	struct chan ch;
+	pthread_t t;
+	pid_t pid;
+
+	attack_begin(&before);
+	admin_reset_policy();
+	pid = start_gup_attack(&r, &ex, &l, &ch, &t);
+	if (pid == 0) {
+		recv_u64(&ch);			/* revoked */
+		r.stop = true;
+		pthread_join(t, NULL);
+		CHECK_EQ(r.bad, 0);
+		CHECK_ERRNO(vm_rw(buf, r.p, PAGE_SZ, false), EFAULT);
+		peer_exit(0);
+	}
+	sleep_sec(0.5);
+	CHECK(admin_revoke(XPMEM_A_REVOKE_SEGID, (uint64_t)ex.segid) >= 1,
+	      "the revoke found nothing");
 	send_u64(&ch, 0);
 	WAIT_OK(pid);
 	loop_teardown(&l);
