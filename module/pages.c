@@ -91,6 +91,29 @@ static void chunk_span(unsigned long idx, unsigned long first,
 	*hi = min(end - (idx << CHUNK_SHIFT), CHUNK_PAGES);
 }
 
+/* Set pages [first, first + n); prepared. Returns how many were clear. */
+long xpmem_pages_mark_all(struct xpmem_pages *p, unsigned long first,
+			  unsigned long n)
+{
+	unsigned long idx, lo, hi, bit, end = first + n;
+	struct chunk *c;
+	long set = 0;
+
+	spin_lock(&p->lock);
+	xa_for_each_range(&p->chunks, idx, c, first >> CHUNK_SHIFT,
+			  (end - 1) >> CHUNK_SHIFT) {
+		chunk_span(idx, first, end, &lo, &hi);
+		for (bit = find_next_zero_bit(c->bits, hi, lo); bit < hi;
+		     bit = find_next_zero_bit(c->bits, hi, bit + 1)) {
+			__set_bit(bit, c->bits);
+			set++;
+		}
+	}
+	atomic64_add(set, &p->count);
+	spin_unlock(&p->lock);
+	return set;
+}
+
 /* Clear pages [first, first + n); returns how many were set. */
 long xpmem_pages_clear(struct xpmem_pages *p, unsigned long first,
 		       unsigned long n)

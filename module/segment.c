@@ -16,6 +16,7 @@
 #include <linux/cgroup.h>
 #include <linux/cred.h>
 #include <linux/file.h>
+#include <linux/mman.h>
 #include <linux/module.h>
 #include <linux/mount.h>
 #include <linux/pseudo_fs.h>
@@ -76,10 +77,12 @@ static void zap_attachers(struct xpmem_segment *seg, unsigned long start,
 	struct zapper z = { .task = current };
 	struct xpmem_attach *att;
 
-	/* a PMD goes whole: forget and zap whole 2 MiB blocks */
-	if (READ_ONCE(seg->has_huge)) {
-		start = max(round_down(start, PMD_SIZE), seg->start);
-		end = min(round_up(end, PMD_SIZE), seg->start + seg->size);
+	/* a PMD or PUD goes whole: forget and zap whole blocks */
+	if (READ_ONCE(seg->huge_order)) {
+		unsigned long block = PAGE_SIZE << READ_ONCE(seg->huge_order);
+
+		start = max(round_down(start, block), seg->start);
+		end = min(round_up(end, block), seg->start + seg->size);
 	}
 	spin_lock(&seg->attach_lock);
 	list_for_each_entry(att, &seg->attachments, seg_link)
@@ -248,12 +251,39 @@ static int segment_file_fadvise(struct file *file, loff_t offset, loff_t len,
 	return xpmem_attach_advise(file, offset, len, advice);
 }
 
+#ifdef XPMEM_HAVE_HUGE_PFNMAP_PUD
+/*
+ * Where attachments go: attacher == source modulo 2 MiB, so PMD blocks
+ * line up (thp_get_unmapped_area), and for 1 GiB or more modulo 1 GiB,
+ * so PUD blocks do too (huge.c): ask for a hole 1 GiB longer, whose
+ * start already agrees modulo 2 MiB, and slide into it.
+ */
+static unsigned long segment_get_unmapped_area(struct file *file,
+					       unsigned long addr,
+					       unsigned long len,
+					       unsigned long pgoff,
+					       unsigned long flags)
+{
+	unsigned long off = pgoff << PAGE_SHIFT, hole;
+
+	if (addr || (flags & MAP_FIXED) || len < PUD_SIZE ||
+	    len > TASK_SIZE - PUD_SIZE)
+		return thp_get_unmapped_area(file, addr, len, pgoff, flags);
+	hole = thp_get_unmapped_area(file, 0, len + PUD_SIZE, pgoff, flags);
+	if (IS_ERR_VALUE(hole))
+		return thp_get_unmapped_area(file, addr, len, pgoff, flags);
+	return hole + ((off - hole) & (PUD_SIZE - 1));
+}
+#elif defined(XPMEM_HAVE_HUGE_PFNMAP)
+/* attacher == source modulo 2 MiB, so PMD blocks line up (huge.c) */
+#define segment_get_unmapped_area thp_get_unmapped_area
+#endif
+
 static const struct file_operations segment_fops = {
 	.owner		= THIS_MODULE,
 	.fadvise	= segment_file_fadvise,
 #ifdef XPMEM_HAVE_HUGE_PFNMAP
-	/* attacher == source modulo 2 MiB, so PMD blocks line up (huge.c) */
-	.get_unmapped_area = thp_get_unmapped_area,
+	.get_unmapped_area = segment_get_unmapped_area,
 #endif
 #ifdef XPMEM_HAVE_MMAP_PREPARE_MAPPED
 	.mmap_prepare	= segment_file_mmap_prepare,

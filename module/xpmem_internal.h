@@ -129,7 +129,7 @@ struct xpmem_segment {
 	/* faults read; removal and revocation write, so none is half done */
 	struct rw_semaphore sem;
 	bool removed;
-	bool has_huge;			/* a PMD was mapped: zaps widen to 2 MiB */
+	u8 huge_order;			/* largest block mapped whole: zaps widen */
 	struct file *file;		/* private inode attachments map */
 	spinlock_t attach_lock;		/* attachments, pending */
 	struct list_head attachments;	/* every published xpmem_attach */
@@ -256,6 +256,8 @@ int xpmem_pages_prepare(struct xpmem_pages *p, unsigned long first,
 			unsigned long n);
 long xpmem_pages_mark(struct xpmem_pages *p, unsigned long first,
 		      unsigned long n, const unsigned long *fresh);
+long xpmem_pages_mark_all(struct xpmem_pages *p, unsigned long first,
+			  unsigned long n);
 long xpmem_pages_clear(struct xpmem_pages *p, unsigned long first,
 		       unsigned long n);
 bool xpmem_pages_any(struct xpmem_pages *p, unsigned long first,

@@ -19,7 +19,7 @@ int status_main(int argc, const char *argv[])
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
 	const char *mode;
 	bool loaded;
-	int dev, pmd, gup, ret = EXIT_FAIL;
+	int dev, pmd, pud, gup, ret = EXIT_FAIL;
 
 	if (argc > 1)
 		return usage_error(argv[0], "unexpected argument `%s'", argv[1]);
@@ -37,6 +37,7 @@ int status_main(int argc, const char *argv[])
 	loaded = module_version(mod, sizeof(mod)) == 0;
 	dev = device_version();
 	pmd = module_bool_param("pmd_mappings");
+	pud = module_bool_param("pud_mappings");
 	gup = module_bool_param("gup_attachments");
 	mode = enum_name(XPMEM_CTL_ENUM_MODE, pol.mode, num, sizeof(num));
 	if (json) {
@@ -49,6 +50,11 @@ int status_main(int argc, const char *argv[])
 			j_null();
 		else
 			j_bool(pmd);
+		j_key("pud_mappings");
+		if (pud < 0)
+			j_null();
+		else
+			j_bool(pud);
 		j_key("gup_attachments");
 		if (gup < 0)
 			j_null();
@@ -68,7 +74,9 @@ int status_main(int argc, const char *argv[])
 		fprintf(out, "module:        xpmem %s", loaded ? mod : "(version unknown)");
 		if (dev >= 0)
 			fprintf(out, ", interface %s", format_abi(abi, sizeof(abi), dev));
-		fprintf(out, "\nmappings:      %s\n", pmd > 0 ?
+		fprintf(out, "\nmappings:      %s\n", pmd > 0 && pud > 0 ?
+			"1 GiB and 2 MiB blocks of huge-page sources, else 4 KiB pages" :
+			pmd > 0 ?
 			"2 MiB blocks of huge-page sources, else 4 KiB pages" :
 			pmd == 0 ? "4 KiB pages (this kernel cannot map 2 MiB)" :
 			"(unknown: a module before 2.8.1)");

@@ -135,7 +135,10 @@ run_suite() {
 	local rel=$1 ko=$2 log ok notok skip
 	shift 2
 	log=$OUT/$rel/suite.log
-	XPMEM_KO=$REPO/$ko tests/vm/run "$@" -- tests/kmod/suite.sh </dev/null 2>&1 | tee "$log"
+	# a 1 GiB huge page reserved at boot for t_pud.c, as tests/check.sh
+	XPMEM_KO=$REPO/$ko tests/vm/run --mem 4096 \
+		--append "hugepagesz=1G hugepages=1" "$@" -- tests/kmod/suite.sh \
+		</dev/null 2>&1 | tee "$log"
 	notok=$(grep -cE '^not ok( |$)' "$log")
 	ok=$(grep -cE '^ok( |$)' "$log")
 	skip=$(grep -E '^ok( |$)' "$log" | grep -ciE '#[[:space:]]*skip')

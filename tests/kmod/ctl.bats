@@ -209,14 +209,17 @@ labels() {
 	assert_line --regexp '^segments: +[0-9]+$'
 }
 
-@test "status says whether the module maps 2 MiB blocks on this kernel" {
-	local want='4 KiB pages'
-	[ "$(cat /sys/module/xpmem/parameters/pmd_mappings)" = Y ] && want='2 MiB blocks'
+@test "status says whether the module maps 2 MiB and 1 GiB blocks on this kernel" {
+	local params=/sys/module/xpmem/parameters want='4 KiB pages' pmd pud
+	pmd=$(cat $params/pmd_mappings)
+	pud=$(cat $params/pud_mappings)
+	[ "$pmd" = Y ] && want='2 MiB blocks'
+	[ "$pmd$pud" = YY ] && want='1 GiB and 2 MiB blocks'
 	run -0 "$X" status
 	assert_line --regexp "^mappings: +$want"
 	run -0 --separate-stderr "$X" -j status
-	assert_equal "$(json 'd["pmd_mappings"]' <<<"$output")" \
-		"$([ "$want" = '2 MiB blocks' ] && echo True || echo False)"
+	assert_equal "$(json 'd["pmd_mappings"], d["pud_mappings"]' <<<"$output")" \
+		"($([ "$pmd" = Y ] && echo True || echo False), $([ "$pud" = Y ] && echo True || echo False))"
 }
 
 @test "status says whether new attachments accept get_user_pages" {

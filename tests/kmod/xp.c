@@ -406,7 +406,11 @@ static void exporter_loop(struct chan *ch, struct ex_state *st)
 	peer_exit(0);	/* the test is gone */
 }
 
-/* a 2 MiB-aligned buffer of len bytes backed by huge pages of kind huge */
+#ifndef MAP_HUGE_1GB
+#define MAP_HUGE_1GB	(30 << 26)	/* log2(1 GiB) << MAP_HUGE_SHIFT */
+#endif
+
+/* an aligned buffer of len bytes backed by huge pages of kind huge */
 static char *map_huge(size_t len, int huge)
 {
 	const size_t align = 2UL << 20;
@@ -415,6 +419,9 @@ static char *map_huge(size_t len, int huge)
 	if (huge == EX_HUGE_HUGETLB)
 		return mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE |
 			    MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	if (huge == EX_HUGE_HUGETLB_1G)
+		return mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+			    MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_1GB, -1, 0);
 	p = mmap(NULL, len + align, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)

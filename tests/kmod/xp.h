@@ -80,11 +80,12 @@ struct ex_opts {
 	size_t hole_page;	/* if hole_pages: unmap these before MAKE */
 	size_t hole_pages;
 	uint64_t at;		/* map the buffer at this address (0 = anywhere) */
-	int huge;		/* EX_HUGE_*: a 2 MiB-aligned buffer of huge pages */
+	int huge;		/* EX_HUGE_*: a buffer of huge pages, aligned to them */
 };
 
 #define EX_HUGE_THP	1	/* anonymous, MADV_HUGEPAGE */
 #define EX_HUGE_HUGETLB	2	/* MAP_HUGETLB, 2 MiB pages (reserve them first) */
+#define EX_HUGE_HUGETLB_1G 3	/* MAP_HUGETLB, 1 GiB pages (reserve them first) */
 
 #define EX_MODE_NONE	0x10000
 
