@@ -168,6 +168,53 @@ TEST(madvise_dontneed_on_a_gup_attachment_drops_its_ptes_and_refaults)
 	CHECK(c1.faults > c0.faults, "no fault after MADV_DONTNEED");
 }
 
+/* GUP gets the 4 KiB subpages of a hugetlb source (no PMD in a GUP attachment) */
+TEST(gup_of_an_attachment_of_a_hugetlb_source_copies_its_pages)
+{
+	static char buf[PAGES(4)];
+	long old = hugepages_reserve(2);
+	struct exporter ex;
+	char *p;
+
+	if (old < 0)
+		SKIP("cannot reserve 2 huge pages");
+	exporter_start(&ex, &(struct ex_opts){ .pages = 1024, .seed = 1,
+		       .huge = EX_HUGE_HUGETLB });
+	p = attach_gup(get_ok(ex.segid, XPMEM_RDWR), ex.off0, PAGES(1024));
+	CHECK_EQ(vm_rw(buf, p + PAGES(510), PAGES(4), false), PAGES(4));
+	CHECK_PATTERN(buf, PAGES(510), PAGES(4), 1);
+	pat_fill(buf, PAGES(700), PAGES(2), 2);
+	CHECK_EQ(vm_rw(buf, p + PAGES(700), PAGES(2), true), PAGES(2));
+	CHECK_EX_PATTERN(&ex, PAGES(700), PAGES(2), 2);
+	exporter_quit(&ex);
+	hugepages_restore(old);
+}
+
+/*
+ * While the exporter maps a THP with one PMD, the kernel keeps the page's
+ * "exclusive" mark on its head only, and GUP of one of its 4 KiB pages
+ * must see the mark on that page: we hand none out. Loads work; once the
+ * exporter's PMD is split (MADV_DONTNEED of one page), every page carries
+ * the mark and GUP works.
+ */
+TEST(gup_of_a_thp_the_exporter_maps_with_one_pmd_fails_until_it_is_split)
+{
+	static char buf[PAGE_SZ];
+	struct exporter ex;
+	char *p;
+
+	exporter_start(&ex, &(struct ex_opts){ .pages = 512, .seed = 1,
+		       .huge = EX_HUGE_THP });
+	p = attach_gup(get_ok(ex.segid, XPMEM_RDONLY), ex.off0, PAGES(512));
+	CHECK_PATTERN(p + PAGES(100), PAGES(100), PAGE_SZ, 1);
+	if (vm_rw(buf, p + PAGES(100), PAGE_SZ, false) == PAGE_SZ)
+		SKIP("the exporter got no transparent huge page");
+	CHECK_EQ(errno, EFAULT);
+	ex_do(&ex, EX_DONTNEED, PAGES(511), PAGE_SZ, 0);
+	CHECK_EQ(vm_rw(buf, p + PAGES(100), PAGE_SZ, false), PAGE_SZ);
+	CHECK_PATTERN(buf, PAGES(100), PAGE_SZ, 1);
+}
+
 /*
  * A page the exporter shares copy-on-write (it forked) is not its own to
  * hand out: GUP would have to unshare it, which only the exporter can.

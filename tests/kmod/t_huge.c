@@ -23,7 +23,6 @@
 #define BLOCK		512			/* pages per 2 MiB block */
 #define HUGE_PAGES	(2 * BLOCK)		/* two blocks */
 #define PMD_KNOB	"/sys/module/xpmem/parameters/pmd_mappings"
-#define NR_HUGEPAGES	"/proc/sys/vm/nr_hugepages"
 #ifndef MADV_COLLAPSE
 #define MADV_COLLAPSE	25
 #endif
@@ -356,46 +355,11 @@ TEST(attach_populate_of_a_thp_source_maps_its_blocks_whole)
 	CHECK_EX_PATTERN(&ex, 0, PAGES(HUGE_PAGES), 11);
 }
 
-/* nr_hugepages raised to at least n for the test, and put back after */
-static long reserve_hugepages(long n)
-{
-	long old = -1, now = -1;
-	FILE *f = fopen(NR_HUGEPAGES, "r");
-
-	if (!f || fscanf(f, "%ld", &old) != 1)
-		old = -1;
-	if (f)
-		fclose(f);
-	if (old < 0 || old >= n)
-		return old;
-	f = fopen(NR_HUGEPAGES, "w");
-	if (f) {
-		fprintf(f, "%ld", n);
-		fclose(f);
-	}
-	f = fopen(NR_HUGEPAGES, "r");
-	if (f && fscanf(f, "%ld", &now) != 1)
-		now = -1;
-	if (f)
-		fclose(f);
-	return now >= n ? old : -1;
-}
-
-static void release_hugepages(long old)
-{
-	FILE *f = fopen(NR_HUGEPAGES, "w");
-
-	if (f) {
-		fprintf(f, "%ld", old);
-		fclose(f);
-	}
-}
-
 TEST(hugetlb_source_blocks_are_mapped_whole_and_stay_coherent)
 {
 	uint64_t faults, mapped;
 	struct exporter ex;
-	long old = reserve_hugepages(4);
+	long old = hugepages_reserve(4);
 	char *p;
 
 	if (old < 0)
@@ -414,7 +378,7 @@ TEST(hugetlb_source_blocks_are_mapped_whole_and_stay_coherent)
 	ex_do(&ex, EX_FILL, 0, PAGES(4), 13);
 	CHECK_PATTERN(p, 0, PAGES(4), 13);
 	exporter_quit(&ex);
-	release_hugepages(old);
+	hugepages_restore(old);
 }
 
 struct toucher {

@@ -574,3 +574,40 @@ ROLE(exec_sleeper)
 	}
 	return 0;
 }
+
+#define NR_HUGEPAGES	"/proc/sys/vm/nr_hugepages"
+
+/* nr_hugepages (2 MiB) raised to at least n; the old value, or -1 */
+long hugepages_reserve(long n)
+{
+	long old = -1, now = -1;
+	FILE *f = fopen(NR_HUGEPAGES, "r");
+
+	if (!f || fscanf(f, "%ld", &old) != 1)
+		old = -1;
+	if (f)
+		fclose(f);
+	if (old < 0 || old >= n)
+		return old;
+	f = fopen(NR_HUGEPAGES, "w");
+	if (f) {
+		fprintf(f, "%ld", n);
+		fclose(f);
+	}
+	f = fopen(NR_HUGEPAGES, "r");
+	if (f && fscanf(f, "%ld", &now) != 1)
+		now = -1;
+	if (f)
+		fclose(f);
+	return now >= n ? old : -1;
+}
+
+void hugepages_restore(long old)
+{
+	FILE *f = fopen(NR_HUGEPAGES, "w");
+
+	if (f) {
+		fprintf(f, "%ld", old);
+		fclose(f);
+	}
+}

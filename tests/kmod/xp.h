@@ -127,6 +127,11 @@ void exporter_quit(struct exporter *ex);
  */
 pid_t spawn_toucher(struct exporter *ex, int flags, size_t off, bool write);
 
+/* nr_hugepages (2 MiB pages) raised to at least n: the old value, or -1 */
+long hugepages_reserve(long n);
+/* and put back */
+void hugepages_restore(long old);
+
 /* /dev/xpmem must be usable by other users for permission tests */
 void require_world_usable_device(void);
 
