@@ -6,7 +6,9 @@
  * xpmem_detach + xpmem_release of one segment. It is timed while 10,
  * 10,000 and 100,000 other segments exist in the exporter (each over its
  * own 4 KiB page of one big, mostly untouched buffer), and while the
- * attacher holds 10 or 10,000 other permits.
+ * attacher holds 10 or 10,000 other permits. At 10 segments it is also
+ * timed against a bare mmap + touch + munmap of a 64 KiB memfd: the mm's
+ * own work in a cycle, which no module can avoid.
  *
  * The segment count goes 10 -> 10,000 -> 100,000 -> 10,000 -> 10, three
  * times, and each stop is measured, so a drift of a shared machine does
@@ -23,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -78,6 +81,48 @@ static double measure(xpmem_segid_t segid, struct samples *s)
 		s->v[s->n++] = cycles(segid, CYCLES);
 	}
 	return median(&s->v[s->n - BLOCKS], BLOCKS);
+}
+
+/* the mm's own work in a cycle: map 64 KiB of shared memory, touch, unmap */
+static double bare_cycles(int fd, int n)
+{
+	double t = now();
+
+	for (int i = 0; i < n; i++) {
+		char *p = mmap(NULL, SEG_LEN, PROT_READ, MAP_SHARED, fd, 0);
+
+		if (p == MAP_FAILED)
+			fail("mmap of a memfd: %s", strerror(errno));
+		sink += *(volatile char *)p;
+		munmap(p, SEG_LEN);
+	}
+	return (now() - t) / n;
+}
+
+/*
+ * At 10 segments: the cycle against the same mmap + touch + munmap of a
+ * 64 KiB memfd, block for block, so what the module adds to the mm's own
+ * work shows as one ratio that does not depend on the machine.
+ */
+static void reference(xpmem_segid_t segid)
+{
+	static struct samples s[2];
+	int fd = memfd_create("xpmem-bench", MFD_CLOEXEC);
+	double m0, m1;
+
+	if (fd < 0 || ftruncate(fd, SEG_LEN) || pwrite(fd, "x", 1, 0) != 1)
+		fail("a 64 KiB memfd: %s", strerror(errno));
+	bare_cycles(fd, CYCLES);
+	cycles(segid, CYCLES);
+	for (int b = 0; b < BLOCKS; b++) {
+		s[0].v[s[0].n++] = bare_cycles(fd, CYCLES);
+		s[1].v[s[1].n++] = cycles(segid, CYCLES);
+	}
+	close(fd);
+	m0 = median(s[0].v, s[0].n);
+	m1 = median(s[1].v, s[1].n);
+	printf("  cycle at 10 segments / mmap + touch + munmap of a 64 KiB memfd: %.2fx (%.0f vs %.0f us: the module's share of a cycle)\n",
+	       m1 / m0, m1 * 1e6, m0 * 1e6);
 }
 
 /*
@@ -197,6 +242,8 @@ int bench_control(void)
 			       secs * (MAX_OTHERS - levels[1]) / (levels[1] - levels[0]));
 		}
 		stop_us[i] = measure(ex.segid, &s[l]) * 1e6;
+		if (i == 0)
+			reference(ex.segid);
 		if (i == PERMIT_STOP)
 			permits(&ex);
 	}
