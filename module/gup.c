@@ -38,6 +38,9 @@
  * source's notifier zaps us first.
  *
  * No 2 MiB mappings in such VMAs (a special PMD has no page for GUP).
+ * Pages of huge pages the source maps whole are not handed out either:
+ * the kernel marks them exclusive on the head page only (hugetlb; THP
+ * while mapped by a PMD), while GUP checks the 4 KiB page it gets.
  */
 #include <linux/moduleparam.h>
 #include <linux/pgtable.h>
@@ -274,7 +277,13 @@ struct page *xpmem_gup_find_page(struct vm_area_struct *vma,
 	    is_zero_pfn(pte_pfn(pte)))
 		return NULL;
 	page = pfn_to_page(pte_pfn(pte));
-	if (is_zone_device_page(page))
+	/*
+	 * hugetlb keeps the exclusive mark on the head page, and kernels
+	 * differ on whether PageAnonExclusive() of a tail looks there (6.1
+	 * asserts it is never asked): we could not agree with GUP's own
+	 * check, so no hugetlb page is handed out.
+	 */
+	if (is_zone_device_page(page) || folio_test_hugetlb(page_folio(page)))
 		return NULL;
 	if (PageAnon(page) &&
 	    (!PageAnonExclusive(page) ||

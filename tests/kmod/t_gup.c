@@ -168,10 +168,14 @@ TEST(madvise_dontneed_on_a_gup_attachment_drops_its_ptes_and_refaults)
 	CHECK(c1.faults > c0.faults, "no fault after MADV_DONTNEED");
 }
 
-/* GUP gets the 4 KiB subpages of a hugetlb source (no PMD in a GUP attachment) */
-TEST(gup_of_an_attachment_of_a_hugetlb_source_copies_its_pages)
+/*
+ * hugetlb keeps a page's "exclusive" mark on the head page, and kernels
+ * differ on whether GUP of a 4 KiB page of it looks there: the module
+ * hands none out. Loads and stores work.
+ */
+TEST(gup_of_an_attachment_of_a_hugetlb_source_fails_and_loads_work)
 {
-	static char buf[PAGES(4)];
+	static char buf[PAGES(2)];
 	long old = hugepages_reserve(2);
 	struct exporter ex;
 	char *p;
@@ -181,10 +185,9 @@ TEST(gup_of_an_attachment_of_a_hugetlb_source_copies_its_pages)
 	exporter_start(&ex, &(struct ex_opts){ .pages = 1024, .seed = 1,
 		       .huge = EX_HUGE_HUGETLB });
 	p = attach_gup(get_ok(ex.segid, XPMEM_RDWR), ex.off0, PAGES(1024));
-	CHECK_EQ(vm_rw(buf, p + PAGES(510), PAGES(4), false), PAGES(4));
-	CHECK_PATTERN(buf, PAGES(510), PAGES(4), 1);
-	pat_fill(buf, PAGES(700), PAGES(2), 2);
-	CHECK_EQ(vm_rw(buf, p + PAGES(700), PAGES(2), true), PAGES(2));
+	CHECK_PATTERN(p + PAGES(510), PAGES(510), PAGES(4), 1);
+	CHECK_ERRNO(vm_rw(buf, p + PAGES(511), PAGES(2), false), EFAULT);
+	pat_fill(p + PAGES(700), PAGES(700), PAGES(2), 2);
 	CHECK_EX_PATTERN(&ex, PAGES(700), PAGES(2), 2);
 	exporter_quit(&ex);
 	hugepages_restore(old);
