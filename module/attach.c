@@ -251,13 +251,13 @@ int xpmem_attach_mmap_prepare(struct xpmem_segment *seg,
 		return -EACCES;
 	if (permit_revoked(att))
 		return -ENOENT;
+	/* GUP refuses VM_PFNMAP and VM_IO; VM_MIXEDMAP asks the hook */
+	vma_desc_set_flags(desc, VMA_DONTEXPAND_BIT, VMA_DONTDUMP_BIT,
+			   VMA_DONTCOPY_BIT);
 	if (att->gup)
-		vma_desc_set_flags(desc, VMA_MIXEDMAP_BIT, VMA_DONTEXPAND_BIT,
-				   VMA_DONTDUMP_BIT, VMA_DONTCOPY_BIT);
+		vma_desc_set_flags(desc, VMA_MIXEDMAP_BIT);
 	else
-		vma_desc_set_flags(desc, VMA_PFNMAP_BIT, VMA_IO_BIT,
-				   VMA_DONTEXPAND_BIT, VMA_DONTDUMP_BIT,
-				   VMA_DONTCOPY_BIT);
+		vma_desc_set_flags(desc, VMA_PFNMAP_BIT, VMA_IO_BIT);
 	if (!att->writable)
 		vma_desc_clear_flags(desc, VMA_MAYWRITE_BIT);
 	desc->vm_ops = &xpmem_vm_ops;

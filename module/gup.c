@@ -163,15 +163,12 @@ static struct mmu_notifier *alloc_notifier(struct mm_struct *mm)
 	return &g->mn;
 }
 
-/* after an SRCU grace period: no callback runs any more */
+/* after an SRCU grace period: no callback runs, no invalidation is open */
 static void free_notifier(struct mmu_notifier *mn)
 {
 	struct xpmem_gup_mm *g = to_gup_mm(mn);
-	struct mark *m, *next;
 
-	list_for_each_entry_safe(m, next, &g->active, link)
-		if (!m->reserved)
-			kfree(m);
+	WARN_ON_ONCE(!list_empty(&g->active));
 	kfree(g);
 }
 

@@ -91,36 +91,25 @@ static void chunk_span(unsigned long idx, unsigned long first,
 	*hi = min(end - (idx << CHUNK_SHIFT), CHUNK_PAGES);
 }
 
-/* Set pages [first, first + n); prepared. Returns how many were clear. */
-long xpmem_pages_mark_all(struct xpmem_pages *p, unsigned long first,
-			  unsigned long n)
+/* The next bit of @bits in [from, end) that setting (or clearing) changes. */
+static unsigned long next_to_change(const unsigned long *bits,
+				    unsigned long end, unsigned long from,
+				    bool set)
 {
-	unsigned long idx, lo, hi, bit, end = first + n;
-	struct chunk *c;
-	long set = 0;
-
-	spin_lock(&p->lock);
-	xa_for_each_range(&p->chunks, idx, c, first >> CHUNK_SHIFT,
-			  (end - 1) >> CHUNK_SHIFT) {
-		chunk_span(idx, first, end, &lo, &hi);
-		for (bit = find_next_zero_bit(c->bits, hi, lo); bit < hi;
-		     bit = find_next_zero_bit(c->bits, hi, bit + 1)) {
-			__set_bit(bit, c->bits);
-			set++;
-		}
-	}
-	atomic64_add(set, &p->count);
-	spin_unlock(&p->lock);
-	return set;
+	return set ? find_next_zero_bit(bits, end, from) :
+		     find_next_bit(bits, end, from);
 }
 
-/* Clear pages [first, first + n); returns how many were set. */
-long xpmem_pages_clear(struct xpmem_pages *p, unsigned long first,
-		       unsigned long n)
+/*
+ * Set (@set) or clear pages [first, first + n); setting needs the chunks
+ * prepared. Returns how many bits changed.
+ */
+static long change(struct xpmem_pages *p, unsigned long first,
+		   unsigned long n, bool set)
 {
 	unsigned long idx, lo, hi, bit, end = first + n;
 	struct chunk *c;
-	long cleared = 0;
+	long changed = 0;
 
 	if (!n)
 		return 0;
@@ -128,15 +117,29 @@ long xpmem_pages_clear(struct xpmem_pages *p, unsigned long first,
 	xa_for_each_range(&p->chunks, idx, c, first >> CHUNK_SHIFT,
 			  (end - 1) >> CHUNK_SHIFT) {
 		chunk_span(idx, first, end, &lo, &hi);
-		for (bit = find_next_bit(c->bits, hi, lo); bit < hi;
-		     bit = find_next_bit(c->bits, hi, bit + 1)) {
-			__clear_bit(bit, c->bits);
-			cleared++;
+		for (bit = next_to_change(c->bits, hi, lo, set); bit < hi;
+		     bit = next_to_change(c->bits, hi, bit + 1, set)) {
+			__change_bit(bit, c->bits);
+			changed++;
 		}
 	}
-	atomic64_sub(cleared, &p->count);
+	atomic64_add(set ? changed : -changed, &p->count);
 	spin_unlock(&p->lock);
-	return cleared;
+	return changed;
+}
+
+/* Set pages [first, first + n); prepared. Returns how many were clear. */
+long xpmem_pages_mark_all(struct xpmem_pages *p, unsigned long first,
+			  unsigned long n)
+{
+	return change(p, first, n, true);
+}
+
+/* Clear pages [first, first + n); returns how many were set. */
+long xpmem_pages_clear(struct xpmem_pages *p, unsigned long first,
+		       unsigned long n)
+{
+	return change(p, first, n, false);
 }
 
 /* Whether any page of [first, first + n) is mapped; never sleeps. */

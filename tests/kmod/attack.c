@@ -63,6 +63,17 @@ void census_take(struct census *c)
 	close(fd);
 }
 
+void touch_counted(const char *p, uint64_t *faults, uint64_t *mapped)
+{
+	struct census c0, c1;
+
+	census_take(&c0);
+	(void)*(volatile const char *)p;
+	census_take(&c1);
+	*faults = c1.faults - c0.faults;
+	*mapped = c1.mapped_pages - c0.mapped_pages;
+}
+
 static bool census_equal(const struct census *a, const struct census *b)
 {
 	return a->segments == b->segments && a->permits == b->permits &&

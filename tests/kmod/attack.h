@@ -44,6 +44,8 @@ struct census {
 };
 
 void census_take(struct census *c);
+/* touch one byte; how many faults and newly mapped pages that took */
+void touch_counted(const char *p, uint64_t *faults, uint64_t *mapped);
 /* root only; skips unless /dev/xpmem is 0666; waits for a quiet module */
 void attack_begin(struct census *before);
 /* reaps every child, then fails unless everything is back */

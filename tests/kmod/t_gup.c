@@ -26,9 +26,7 @@
 
 static bool set_gup(bool on)
 {
-	FILE *f = fopen(GUP_KNOB, "w");
-
-	return f && fputs(on ? "Y" : "N", f) >= 0 && !fclose(f);
+	return param_set("gup_attachments", on);
 }
 
 /* GUP attachments need a kernel with the find_special_page hook, and root */

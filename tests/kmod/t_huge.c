@@ -22,19 +22,13 @@
 
 #define BLOCK		512			/* pages per 2 MiB block */
 #define HUGE_PAGES	(2 * BLOCK)		/* two blocks */
-#define PMD_KNOB	"/sys/module/xpmem/parameters/pmd_mappings"
 #ifndef MADV_COLLAPSE
 #define MADV_COLLAPSE	25
 #endif
 
 static bool pmd_mappings(void)
 {
-	FILE *f = fopen(PMD_KNOB, "r");
-	int c = f ? fgetc(f) : 'N';
-
-	if (f)
-		fclose(f);
-	return c == 'Y';
+	return param_is_set("pmd_mappings");
 }
 
 /* kB of AnonHugePages in the exporter: its buffer really got THPs */
@@ -62,18 +56,6 @@ static char *start_thp(struct exporter *ex, int perm)
 	if (anon_huge_kb(ex->pid) < (long)PAGES(HUGE_PAGES) / 1024)
 		SKIP("the exporter got no transparent huge pages");
 	return attach_ok(get_ok(ex->segid, perm), ex->off0, PAGES(HUGE_PAGES));
-}
-
-/* touch one byte; how many faults and newly mapped pages that took */
-static void touch_counted(const char *p, uint64_t *faults, uint64_t *mapped)
-{
-	struct census c0, c1;
-
-	census_take(&c0);
-	(void)*(volatile const char *)p;
-	census_take(&c1);
-	*faults = c1.faults - c0.faults;
-	*mapped = c1.mapped_pages - c0.mapped_pages;
 }
 
 /* since before: a PMD of the first block went whole (where PMDs exist) */

@@ -229,13 +229,6 @@ TEST(attacher_store_into_a_lazily_freed_page_survives_reclaim)
 	CHECK_PATTERN(p, 0, PAGES(8), 2);
 }
 
-static bool set_knob(const char *val)
-{
-	FILE *f = fopen(ONE_PAGE_KNOB, "w");
-
-	return f && fputs(val, f) >= 0 && !fclose(f);
-}
-
 TEST(one_page_faults_parameter_maps_a_single_page_per_fault)
 {
 	struct census c0, c1;
@@ -245,12 +238,12 @@ TEST(one_page_faults_parameter_maps_a_single_page_per_fault)
 
 	start_filled(&ex, 16);
 	p = attach_flags(&ex, 0, XPMEM_RDWR, 16);
-	if (!set_knob("Y"))
+	if (!param_set("one_page_faults", true))
 		SKIP("cannot write %s: %s", ONE_PAGE_KNOB, errname(errno));
 	census_take(&c0);
 	bad = pat_mismatch(p, 0, PAGES(16), 1);
 	census_take(&c1);
-	set_knob("N");		/* back before any check can end the test */
+	param_set("one_page_faults", false);		/* back before any check can end the test */
 	CHECK(bad < 0, "wrong word at +0x%lx", bad);
 	CHECK_EQ(c1.faults - c0.faults, 16);
 }

@@ -18,44 +18,19 @@
 #include "attack.h"
 
 #define GIB_PAGES	(1UL << 18)		/* pages per 1 GiB block */
-#define PUD_KNOB	"/sys/module/xpmem/parameters/pud_mappings"
 #define HP_1G		"/sys/kernel/mm/hugepages/hugepages-1048576kB/"
 #define NR_1G_PAGES	HP_1G "nr_hugepages"
 #define FREE_1G_PAGES	HP_1G "free_hugepages"
 
 static bool pud_mappings(void)
 {
-	FILE *f = fopen(PUD_KNOB, "r");
-	int c = f ? fgetc(f) : 'N';
-
-	if (f)
-		fclose(f);
-	return c == 'Y';
+	return param_is_set("pud_mappings");
 }
 
 static void require_puds(void)
 {
 	if (!pud_mappings())
 		SKIP("this kernel cannot map 1 GiB blocks (pud_mappings=N)");
-}
-
-static long read_long(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	long v = -1;
-
-	if (f && fscanf(f, "%ld", &v) != 1)
-		v = -1;
-	if (f)
-		fclose(f);
-	return v;
-}
-
-static bool write_long(const char *path, long v)
-{
-	FILE *f = fopen(path, "w");
-
-	return f && fprintf(f, "%ld", v) > 0 && !fclose(f);
 }
 
 /*
@@ -71,13 +46,13 @@ static long start_gib(struct exporter *ex, int mode)
 	long old;
 
 	require_puds();
-	old = read_long(NR_1G_PAGES);
+	old = file_read_long(NR_1G_PAGES);
 	if (old < 0)
 		SKIP("no 1 GiB huge page size here (%s)", NR_1G_PAGES);
-	if (read_long(FREE_1G_PAGES) < 1 &&
-	    (!write_long(NR_1G_PAGES, old + 1) ||
-	     read_long(NR_1G_PAGES) < old + 1)) {
-		write_long(NR_1G_PAGES, old);
+	if (file_read_long(FREE_1G_PAGES) < 1 &&
+	    (!file_write_long(NR_1G_PAGES, old + 1) ||
+	     file_read_long(NR_1G_PAGES) < old + 1)) {
+		file_write_long(NR_1G_PAGES, old);
 		SKIP("no free 1 GiB huge page, and no free contiguous GiB for one");
 	}
 	exporter_start(ex, &(struct ex_opts){ .pages = GIB_PAGES, .mode = mode,
@@ -87,22 +62,16 @@ static long start_gib(struct exporter *ex, int mode)
 	return old;
 }
 
+/* the whole GiB, attached with a permit perm */
+static char *attach_gib(struct exporter *ex, int perm)
+{
+	return attach_ok(get_ok(ex->segid, perm), ex->off0, PAGES(GIB_PAGES));
+}
+
 static void stop_gib(struct exporter *ex, long old)
 {
 	exporter_quit(ex);
-	write_long(NR_1G_PAGES, old);
-}
-
-/* touch one byte; how many faults and newly mapped pages that took */
-static void touch_counted(const char *p, uint64_t *faults, uint64_t *mapped)
-{
-	struct census c0, c1;
-
-	census_take(&c0);
-	(void)*(volatile const char *)p;
-	census_take(&c1);
-	*faults = c1.faults - c0.faults;
-	*mapped = c1.mapped_pages - c0.mapped_pages;
+	file_write_long(NR_1G_PAGES, old);
 }
 
 /* no huge page needed: placement is the module's choice of address */
@@ -128,8 +97,7 @@ TEST(first_touch_of_a_1_gib_hugetlb_block_maps_it_whole_with_one_fault)
 	uint64_t faults, mapped;
 	struct exporter ex;
 	long old = start_gib(&ex, 0);
-	char *p = attach_ok(get_ok(ex.segid, XPMEM_RDWR), ex.off0,
-			    PAGES(GIB_PAGES));
+	char *p = attach_gib(&ex, XPMEM_RDWR);
 
 	CHECK_EQ(((uintptr_t)p - ex.base) % PAGES(GIB_PAGES), 0);
 	touch_counted(p + PAGES(GIB_PAGES / 2), &faults, &mapped);
@@ -151,8 +119,7 @@ TEST(the_exporter_dropping_its_1_gib_page_zaps_the_pud_and_the_attacher_refaults
 	struct census c0, c1;
 	struct exporter ex;
 	long old = start_gib(&ex, 0);
-	char *p = attach_ok(get_ok(ex.segid, XPMEM_RDONLY), ex.off0,
-			    PAGES(GIB_PAGES));
+	char *p = attach_gib(&ex, XPMEM_RDONLY);
 
 	CHECK_PATTERN(p, 0, PAGES(4), 1);
 	census_take(&c0);
@@ -177,8 +144,7 @@ TEST(munmap_of_one_page_inside_a_pud_mapped_block_leaves_the_rest_readable)
 	struct census c0, c1;
 	struct exporter ex;
 	long old = start_gib(&ex, 0);
-	char *p = attach_ok(get_ok(ex.segid, XPMEM_RDONLY), ex.off0,
-			    PAGES(GIB_PAGES));
+	char *p = attach_gib(&ex, XPMEM_RDONLY);
 
 	CHECK_PATTERN(p, 0, PAGES(4), 1);
 	census_take(&c0);
@@ -263,8 +229,7 @@ TEST_EX(attack_reads_racing_splits_and_drops_of_a_pud_block_see_real_data,
 	if (pid == 0) {
 		double end;
 
-		r.p = attach_ok(get_ok(ex.segid, XPMEM_RDONLY), ex.off0,
-				PAGES(GIB_PAGES));
+		r.p = attach_gib(&ex, XPMEM_RDONLY);
 		catch_faults();
 		CHECK_EQ(pthread_create(&t, NULL, read_block_edges, &r), 0);
 		send_u64(&ch, 1);

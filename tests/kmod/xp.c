@@ -575,39 +575,76 @@ ROLE(exec_sleeper)
 	return 0;
 }
 
+long file_read_long(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long v = -1;
+
+	if (f && fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	if (f)
+		fclose(f);
+	return v;
+}
+
+bool file_write(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fputs(text, f) >= 0;
+	return !fclose(f) && ok;
+}
+
+bool file_write_long(const char *path, long v)
+{
+	char text[32];
+
+	snprintf(text, sizeof(text), "%ld", v);
+	return file_write(path, text);
+}
+
+#define PARAMS	"/sys/module/xpmem/parameters/"
+
+bool param_is_set(const char *name)
+{
+	char path[128];
+	int c = 'N';
+	FILE *f;
+
+	snprintf(path, sizeof(path), PARAMS "%s", name);
+	f = fopen(path, "r");
+	if (f) {
+		c = fgetc(f);
+		fclose(f);
+	}
+	return c == 'Y';
+}
+
+bool param_set(const char *name, bool on)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), PARAMS "%s", name);
+	return file_write(path, on ? "Y" : "N");
+}
+
 #define NR_HUGEPAGES	"/proc/sys/vm/nr_hugepages"
 
 /* nr_hugepages (2 MiB) raised to at least n; the old value, or -1 */
 long hugepages_reserve(long n)
 {
-	long old = -1, now = -1;
-	FILE *f = fopen(NR_HUGEPAGES, "r");
+	long old = file_read_long(NR_HUGEPAGES);
 
-	if (!f || fscanf(f, "%ld", &old) != 1)
-		old = -1;
-	if (f)
-		fclose(f);
 	if (old < 0 || old >= n)
 		return old;
-	f = fopen(NR_HUGEPAGES, "w");
-	if (f) {
-		fprintf(f, "%ld", n);
-		fclose(f);
-	}
-	f = fopen(NR_HUGEPAGES, "r");
-	if (f && fscanf(f, "%ld", &now) != 1)
-		now = -1;
-	if (f)
-		fclose(f);
-	return now >= n ? old : -1;
+	file_write_long(NR_HUGEPAGES, n);
+	return file_read_long(NR_HUGEPAGES) >= n ? old : -1;
 }
 
 void hugepages_restore(long old)
 {
-	FILE *f = fopen(NR_HUGEPAGES, "w");
-
-	if (f) {
-		fprintf(f, "%ld", old);
-		fclose(f);
-	}
+	file_write_long(NR_HUGEPAGES, old);
 }

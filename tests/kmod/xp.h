@@ -127,6 +127,15 @@ void exporter_quit(struct exporter *ex);
  */
 pid_t spawn_toucher(struct exporter *ex, int flags, size_t off, bool write);
 
+/* a number read from a proc/sys file, or -1; writes say whether they took */
+long file_read_long(const char *path);
+bool file_write(const char *path, const char *text);
+bool file_write_long(const char *path, long v);
+
+/* bool parameters of the loaded module, /sys/module/xpmem/parameters/NAME */
+bool param_is_set(const char *name);
+bool param_set(const char *name, bool on);
+
 /* nr_hugepages (2 MiB pages) raised to at least n: the old value, or -1 */
 long hugepages_reserve(long n);
 /* and put back */
