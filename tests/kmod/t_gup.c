@@ -11,11 +11,13 @@
 #define TEST_ORDER 38
 #include <fcntl.h>
 #include <linux/loop.h>
+#include <linux/mempolicy.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -546,6 +548,86 @@ TEST_EX(attack_revoking_the_segment_of_a_gup_attachment_mid_copy_leaks_nothing,
 	send_u64(&ch, 0);
 	WAIT_OK(pid);
 	loop_teardown(&l);
+	exporter_quit(&ex);
+	attack_end(&before);
+}
+
+/* nobody's tour of what reaches the module's page hook without a zap */
+static void age_move_and_fork(char *p, size_t len)
+{
+	int online[16], status[8], nodes[8];
+	void *pages[8];
+	size_t n = len / PAGE_SZ < 8 ? len / PAGE_SZ : 8;
+	pid_t kid;
+
+	CHECK_SYS(madvise(p, len, MADV_COLD));
+	/* a no-op unless nobody may write the segment's file: it may not */
+	CHECK_SYS(madvise(p, len, MADV_PAGEOUT));
+	if (numa_online_nodes(online, 16) >= 2) {
+		for (size_t i = 0; i < n; i++) {
+			pages[i] = p + PAGES(i);
+			nodes[i] = online[1];
+		}
+		/* the exporter's pages move through their own rmap */
+		expect_errno("move_pages", syscall(SYS_move_pages, 0, n, pages,
+						   nodes, status, MPOL_MF_MOVE),
+			     EPERM, EACCES, 0);
+	}
+	kid = fork_plain();
+	if (kid == 0)
+		_exit(0);		/* the attachment was not inherited */
+	WAIT_OK(kid);
+}
+
+/*
+ * The other ways into the hook, as nobody: MADV_COLD and MADV_PAGEOUT,
+ * move_pages() and fork of a GUP attachment, then exit with it mapped
+ * while root copies out of it with process_vm_readv() on nobody's pid.
+ * The exporter's data and its page's mapcount come out right.
+ */
+TEST(attack_aging_moving_forking_and_exiting_with_a_gup_attachment_leave_the_exporter_right)
+{
+	static char buf[PAGES(8)];
+	struct census before;
+	struct exporter ex;
+	struct chan ch;
+	struct iovec l, r;
+	uint64_t addr;
+	pid_t pid;
+
+	attack_begin(&before);
+	require_gup();
+	victim_start(&ex, 8, 0666);
+	CHECK(set_gup(true), "cannot set %s", GUP_KNOB);
+	pid = fork_nobody(&ch);
+	if (pid == 0) {
+		char *p = attach_ok(get_ok(ex.segid, XPMEM_RDWR), 0, PAGES(8));
+
+		CHECK_PATTERN(p, 0, PAGES(8), 1);
+		send_u64(&ch, (uintptr_t)p);
+		age_move_and_fork(p, PAGES(8));
+		CHECK_EQ(vm_rw(buf, p, PAGES(8), false), PAGES(8));
+		CHECK_PATTERN(buf, 0, PAGES(8), 1);
+		recv_u64(&ch);
+		peer_exit(0);		/* exits with the attachment mapped */
+	}
+	addr = recv_u64(&ch);
+	set_gup(false);
+	l = (struct iovec){ buf, PAGES(8) };
+	r = (struct iovec){ (void *)(uintptr_t)addr, PAGES(8) };
+	for (int i = 0; i < 200; i++) {
+		ssize_t n = process_vm_readv(pid, &l, 1, &r, 1, 0);
+
+		/* EFAULT once its mm is going, ESRCH once it is gone */
+		expect_errno("process_vm_readv", n, EFAULT, ESRCH, 0);
+		if (n > 0)
+			CHECK_PATTERN(buf, 0, (size_t)n, 1);
+		if (i == 100)
+			send_u64(&ch, 0);	/* nobody exits under the copies */
+	}
+	WAIT_OK(pid);
+	CHECK_EQ(source_mapcount(&ex, 0), 1);
+	CHECK_EX_PATTERN(&ex, 0, PAGES(8), 1);
 	exporter_quit(&ex);
 	attack_end(&before);
 }

@@ -257,3 +257,52 @@ TEST_EX(attack_reads_racing_splits_and_drops_of_a_pud_block_see_real_data,
 	stop_gib(&ex, old);
 	attack_end(&before);
 }
+
+/*
+ * The other ways into a PUD-mapped attachment, as nobody: mremap moves
+ * the PUD before the module refuses (and zaps it at its new place), fork
+ * does not copy it, exit takes it away; the record comes back to where
+ * it was and the exporter's data stays.
+ */
+TEST_EX(attack_mremap_fork_and_exit_of_a_pud_mapped_attachment_leak_nothing,
+	T_HEAVY, 300)
+{
+	struct census before;
+	struct exporter ex;
+	long old;
+	pid_t pid;
+
+	attack_begin(&before);
+	old = start_gib(&ex, 0666);
+	pid = fork_nobody(NULL);
+	if (pid == 0) {
+		uint64_t faults, mapped;
+		char *p = attach_gib(&ex, XPMEM_RDONLY), *to;
+		pid_t kid;
+
+		touch_counted(p, &faults, &mapped);
+		CHECK_EQ(mapped, GIB_PAGES);
+		to = free_address(PAGES(2 * GIB_PAGES));
+		to = (char *)(((uintptr_t)to + PAGES(GIB_PAGES) - 1) &
+			      ~(PAGES(GIB_PAGES) - 1));
+		CHECK_ERRNO(mremap(p, PAGES(GIB_PAGES), PAGES(GIB_PAGES),
+				   MREMAP_MAYMOVE | MREMAP_FIXED, to), EINVAL);
+		CHECK(!range_is_mapped(to, PAGE_SZ), "something is mapped at the target");
+		CHECK_PATTERN(p, 0, PAGES(4), 1);
+		kid = fork_plain();
+		if (kid == 0) {
+			uint64_t v;
+
+			catch_faults();
+			_exit(tprobe_read(p, &v) == SIGSEGV ? 0 : 1);
+		}
+		WAIT_OK(kid);
+		CHECK_PATTERN(p + PAGES(GIB_PAGES - 4), PAGES(GIB_PAGES - 4),
+			      PAGES(4), 1);
+		peer_exit(0);		/* exits with the PUD mapped */
+	}
+	WAIT_OK(pid);
+	CHECK_EX_PATTERN(&ex, 0, PAGES(4), 1);
+	stop_gib(&ex, old);
+	attack_end(&before);
+}
