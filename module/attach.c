@@ -133,8 +133,10 @@ static void vma_open(struct vm_area_struct *vma)
 {
 	struct xpmem_attach *att = vma->vm_private_data;
 
-	if (att)
+	if (att) {
+		atomic_inc(&att->vmas);
 		kref_get(&att->ref);
+	}
 }
 
 static void vma_close(struct vm_area_struct *vma)
@@ -145,6 +147,7 @@ static void vma_close(struct vm_area_struct *vma)
 		return;
 	/* the piece's PTEs are gone with it */
 	xpmem_attach_forget(att, vma_src_start(vma), vma_src_end(vma));
+	atomic_dec(&att->vmas);
 	xpmem_attach_put(att);
 }
 
@@ -229,6 +232,7 @@ static void bind_vma(struct xpmem_attach *att, unsigned long start,
 {
 	WRITE_ONCE(att->start, start);
 	WRITE_ONCE(att->end, end);
+	atomic_inc(&att->vmas);
 	kref_get(&att->ref);		/* the VMA's, dropped by vma_close */
 }
 
@@ -456,9 +460,7 @@ static int publish(struct xpmem_attach *att)
 	u64 bytes = att->src_end - att->src_start;
 	int ret;
 
-	ret = xpmem_charge_current(&att->charge);
-	if (ret)
-		return ret;
+	xpmem_charge_share(&att->charge, &permit->charge);
 	ret = xpmem_charge_try(&att->charge, XPMEM_QUOTA_ATTACHED_BYTES, bytes);
 	if (ret) {
 		xpmem_event_quota(&att->charge, XPMEM_QUOTA_ATTACHED_BYTES,
@@ -530,30 +532,39 @@ static unsigned long map_attachment(struct xpmem_attach *att,
 	return addr;
 }
 
-/* Unmap every VMA piece of @att; the caller runs in the attacher's mm. */
-static void unmap_attachment(struct xpmem_attach *att)
+/* [*start, *end) becomes a VMA piece of @att, or *end 0 if none is left. */
+static void find_piece(struct xpmem_attach *att, unsigned long *start,
+		       unsigned long *end)
 {
 	struct mm_struct *mm = current->mm;
 	struct vm_area_struct *vma;
-	unsigned long start, end;
 
-	for (;;) {
-		start = 0;
-		end = 0;
-		mmap_read_lock(mm);
-		for (vma = find_vma(mm, att->start); vma && vma->vm_start < att->end;
-		     vma = find_vma(mm, vma->vm_end)) {
-			if (vma->vm_private_data == att &&
-			    vma->vm_ops == &xpmem_vm_ops) {
-				start = vma->vm_start;
-				end = vma->vm_end;
-				break;
-			}
+	*end = 0;
+	mmap_read_lock(mm);
+	for (vma = find_vma(mm, att->start); vma && vma->vm_start < att->end;
+	     vma = find_vma(mm, vma->vm_end)) {
+		if (vma->vm_private_data == att && vma->vm_ops == &xpmem_vm_ops) {
+			*start = vma->vm_start;
+			*end = vma->vm_end;
+			break;
 		}
-		mmap_read_unlock(mm);
-		if (!end || vm_munmap(start, end - start))
-			return;
 	}
+	mmap_read_unlock(mm);
+}
+
+/*
+ * Unmap every VMA piece of @att, from [start, end), a piece the caller
+ * found (end 0: none found yet); the caller runs in the attacher's mm.
+ * The piece count spares a last search that would find nothing.
+ */
+static void unmap_attachment(struct xpmem_attach *att, unsigned long start,
+			     unsigned long end)
+{
+	if (!end)
+		find_piece(att, &start, &end);
+	while (end && !vm_munmap(start, end - start) &&
+	       atomic_read(&att->vmas))
+		find_piece(att, &start, &end);
 }
 
 long xpmem_attach(struct xpmem_proc *proc, struct xpmem_cmd_attach __user *arg)
@@ -601,7 +612,7 @@ long xpmem_attach(struct xpmem_proc *proc, struct xpmem_cmd_attach __user *arg)
 	ret = IS_ERR_VALUE(addr) ? (long)addr : 0;
 	if (!ret && put_user(addr, &arg->vaddr)) {
 		/* only our own pieces: the range may be anyone's by now */
-		unmap_attachment(att);
+		unmap_attachment(att, 0, 0);
 		ret = -EFAULT;
 	}
 	/* advisory, as MAP_POPULATE: the attachment stands either way */
@@ -621,6 +632,7 @@ long xpmem_detach(struct xpmem_proc *proc, struct xpmem_cmd_detach __user *arg)
 	struct xpmem_cmd_detach cmd;
 	struct vm_area_struct *vma;
 	struct xpmem_attach *att;
+	unsigned long start, end;
 	long ret = 0;
 
 	if (copy_from_user(&cmd, arg, sizeof(cmd)))
@@ -638,12 +650,14 @@ long xpmem_detach(struct xpmem_proc *proc, struct xpmem_cmd_detach __user *arg)
 	}
 	att = vma->vm_private_data;
 	kref_get(&att->ref);		/* the VMA holds one: never zero here */
+	start = vma->vm_start;
+	end = vma->vm_end;
 	mmap_read_unlock(current->mm);
 
 	if (att->permit->mm != current->mm)
 		ret = -EACCES;
 	else
-		unmap_attachment(att);
+		unmap_attachment(att, start, end);
 	xpmem_attach_put(att);
 	return ret;
 }
@@ -671,7 +685,7 @@ void xpmem_attach_unmap_all(struct xpmem_permit *permit)
 		mutex_unlock(&permit->lock);
 		if (!att)
 			return;
-		unmap_attachment(att);
+		unmap_attachment(att, 0, 0);
 		xpmem_attach_put(att);
 	}
 }

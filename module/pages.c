@@ -12,7 +12,9 @@
  * impossible and the totals balance by construction.
  *
  * Indices are page offsets from the attachment's source start. Memory is
- * one 64-byte chunk per 2 MiB touched, freed with the attachment.
+ * one 64-byte chunk per 2 MiB touched, freed with the attachment; the
+ * first 2 MiB's chunk is part of the record itself, so a small attachment
+ * costs no allocation and no xarray walk.
  */
 #include <linux/bitmap.h>
 #include <linux/slab.h>
@@ -23,14 +25,28 @@
 #define CHUNK_PAGES	BIT(CHUNK_SHIFT)
 #define CHUNK_MASK	(CHUNK_PAGES - 1)
 
+static_assert(CHUNK_PAGES == XPMEM_PAGES_CHUNK);
+
 struct chunk {
 	DECLARE_BITMAP(bits, CHUNK_PAGES);
 };
+
+/* The bits of chunk @idx, NULL if it was never prepared; under p->lock. */
+static unsigned long *bits_of(struct xpmem_pages *p, unsigned long idx)
+{
+	struct chunk *c;
+
+	if (!idx)
+		return p->first;
+	c = xa_load(&p->chunks, idx);
+	return c ? c->bits : NULL;
+}
 
 void xpmem_pages_init(struct xpmem_pages *p)
 {
 	spin_lock_init(&p->lock);
 	xa_init(&p->chunks);
+	bitmap_zero(p->first, CHUNK_PAGES);
 	atomic64_set(&p->count, 0);
 }
 
@@ -41,7 +57,7 @@ int xpmem_pages_prepare(struct xpmem_pages *p, unsigned long first,
 	unsigned long idx, last = (first + n - 1) >> CHUNK_SHIFT;
 	struct chunk *c, *old;
 
-	for (idx = first >> CHUNK_SHIFT; idx <= last; idx++) {
+	for (idx = max(first >> CHUNK_SHIFT, 1UL); idx <= last; idx++) {
 		if (xa_load(&p->chunks, idx))
 			continue;
 		c = kzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
@@ -64,18 +80,17 @@ int xpmem_pages_prepare(struct xpmem_pages *p, unsigned long first,
 long xpmem_pages_mark(struct xpmem_pages *p, unsigned long first,
 		      unsigned long n, const unsigned long *fresh)
 {
-	struct chunk *c = NULL;
-	unsigned long i, idx, cur = ULONG_MAX;
+	unsigned long i, idx, cur = ULONG_MAX, *bits = NULL;
 	long set = 0;
 
 	spin_lock(&p->lock);
 	for_each_set_bit(i, fresh, n) {
 		idx = (first + i) >> CHUNK_SHIFT;
 		if (idx != cur) {
-			c = xa_load(&p->chunks, idx);
+			bits = bits_of(p, idx);
 			cur = idx;
 		}
-		if (c && !__test_and_set_bit((first + i) & CHUNK_MASK, c->bits))
+		if (bits && !__test_and_set_bit((first + i) & CHUNK_MASK, bits))
 			set++;
 	}
 	atomic64_add(set, &p->count);
@@ -100,6 +115,21 @@ static unsigned long next_to_change(const unsigned long *bits,
 		     find_next_bit(bits, end, from);
 }
 
+/* Flip the bits [lo, hi) of @bits that are not @set yet; how many. */
+static long change_bits(unsigned long *bits, unsigned long lo,
+			unsigned long hi, bool set)
+{
+	unsigned long bit;
+	long changed = 0;
+
+	for (bit = next_to_change(bits, hi, lo, set); bit < hi;
+	     bit = next_to_change(bits, hi, bit + 1, set)) {
+		__change_bit(bit, bits);
+		changed++;
+	}
+	return changed;
+}
+
 /*
  * Set (@set) or clear pages [first, first + n); setting needs the chunks
  * prepared. Returns how many bits changed.
@@ -107,20 +137,23 @@ static unsigned long next_to_change(const unsigned long *bits,
 static long change(struct xpmem_pages *p, unsigned long first,
 		   unsigned long n, bool set)
 {
-	unsigned long idx, lo, hi, bit, end = first + n;
+	unsigned long idx = first >> CHUNK_SHIFT, lo, hi, end = first + n;
+	unsigned long last = (end - 1) >> CHUNK_SHIFT;
 	struct chunk *c;
 	long changed = 0;
 
 	if (!n)
 		return 0;
 	spin_lock(&p->lock);
-	xa_for_each_range(&p->chunks, idx, c, first >> CHUNK_SHIFT,
-			  (end - 1) >> CHUNK_SHIFT) {
-		chunk_span(idx, first, end, &lo, &hi);
-		for (bit = next_to_change(c->bits, hi, lo, set); bit < hi;
-		     bit = next_to_change(c->bits, hi, bit + 1, set)) {
-			__change_bit(bit, c->bits);
-			changed++;
+	if (!idx) {
+		chunk_span(0, first, end, &lo, &hi);
+		changed += change_bits(p->first, lo, hi, set);
+		idx = 1;
+	}
+	if (idx <= last) {
+		xa_for_each_range(&p->chunks, idx, c, idx, last) {
+			chunk_span(idx, first, end, &lo, &hi);
+			changed += change_bits(c->bits, lo, hi, set);
 		}
 	}
 	atomic64_add(set ? changed : -changed, &p->count);
@@ -146,19 +179,26 @@ long xpmem_pages_clear(struct xpmem_pages *p, unsigned long first,
 bool xpmem_pages_any(struct xpmem_pages *p, unsigned long first,
 		     unsigned long n)
 {
-	unsigned long idx, lo, hi, end = first + n;
+	unsigned long idx = first >> CHUNK_SHIFT, lo, hi, end = first + n;
+	unsigned long last = (end - 1) >> CHUNK_SHIFT;
 	struct chunk *c;
 	bool any = false;
 
 	if (!n)
 		return false;
 	spin_lock(&p->lock);
-	xa_for_each_range(&p->chunks, idx, c, first >> CHUNK_SHIFT,
-			  (end - 1) >> CHUNK_SHIFT) {
-		chunk_span(idx, first, end, &lo, &hi);
-		if (find_next_bit(c->bits, hi, lo) < hi) {
-			any = true;
-			break;
+	if (!idx) {
+		chunk_span(0, first, end, &lo, &hi);
+		any = find_next_bit(p->first, hi, lo) < hi;
+		idx = 1;
+	}
+	if (!any && idx <= last) {
+		xa_for_each_range(&p->chunks, idx, c, idx, last) {
+			chunk_span(idx, first, end, &lo, &hi);
+			if (find_next_bit(c->bits, hi, lo) < hi) {
+				any = true;
+				break;
+			}
 		}
 	}
 	spin_unlock(&p->lock);
@@ -171,6 +211,8 @@ long xpmem_pages_destroy(struct xpmem_pages *p)
 	unsigned long idx;
 	struct chunk *c;
 
+	if (xa_empty(&p->chunks))	/* never faulted: spare the xa lock */
+		return atomic64_xchg(&p->count, 0);
 	xa_for_each(&p->chunks, idx, c)
 		kfree(c);
 	xa_destroy(&p->chunks);

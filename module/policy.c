@@ -139,15 +139,26 @@ struct cgroup *xpmem_current_cgroup(void)
 /* Whom to charge for what current is about to make: its uid and job. */
 int xpmem_charge_current(struct xpmem_charge *c)
 {
-	struct cgroup *cgrp;
-
 	c->acct = xpmem_uid_account(current_uid(), GFP_KERNEL);
 	if (!c->acct)
 		return -ENOMEM;
-	cgrp = xpmem_current_cgroup();
-	c->job = job_of_cgroup(cgrp);
-	cgroup_put(cgrp);
+	rcu_read_lock();
+	c->job = job_of_cgroup(task_dfl_cgroup(current));
+	rcu_read_unlock();
 	return 0;
+}
+
+/*
+ * Charge @c where @from is: an attachment where its permit is, whatever
+ * uid or cgroup the process has moved to since its GET, so that a job's
+ * attachments are the ones its permits made.
+ */
+void xpmem_charge_share(struct xpmem_charge *c, const struct xpmem_charge *from)
+{
+	c->acct = from->acct;
+	c->job = from->job;
+	if (c->job)
+		kref_get(&c->job->ref);
 }
 
 void xpmem_charge_release(struct xpmem_charge *c)

@@ -164,9 +164,12 @@ struct xpmem_permit {
  * removal of our PTEs clears them (vma close, mremap, the segment's zaps),
  * so the count is exact without walking page tables.
  */
+#define XPMEM_PAGES_CHUNK	512	/* pages per chunk of bits */
+
 struct xpmem_pages {
 	spinlock_t lock;		/* the bits of every chunk */
-	struct xarray chunks;
+	struct xarray chunks;		/* chunk 1 on, allocated on first touch */
+	DECLARE_BITMAP(first, XPMEM_PAGES_CHUNK);	/* chunk 0 */
 	atomic64_t count;
 };
 
@@ -177,6 +180,7 @@ struct xpmem_attach {
 	struct list_head seg_link;	/* seg->attachments */
 	/* the ATTACH ioctl while it runs, and one per VMA piece */
 	struct kref ref;
+	atomic_t vmas;			/* VMA pieces that hold it */
 	struct mm_struct *mm;		/* attacher */
 	unsigned long start, end;	/* the original mapping; set by ->mmap */
 	unsigned long src_start, src_end;	/* its source range */
@@ -300,6 +304,7 @@ extern const struct vm_operations_struct xpmem_vm_ops;	/* attach.c */
 struct xpmem_account *xpmem_uid_account(kuid_t uid, gfp_t gfp);
 struct cgroup *xpmem_current_cgroup(void);
 int xpmem_charge_current(struct xpmem_charge *c);
+void xpmem_charge_share(struct xpmem_charge *c, const struct xpmem_charge *from);
 void xpmem_charge_release(struct xpmem_charge *c);
 int xpmem_quota_check(struct xpmem_charge *c, int which, u64 add);
 int xpmem_charge_try(struct xpmem_charge *c, int which, u64 n);
