@@ -127,10 +127,16 @@ check-packages:
 
 # bench boots without the test runs' slab and page poisoning: they triple
 # the cost of every allocation and would weigh on the control cycle.
+# BENCH_BASELINE: the module's last commit before the performance issue's
+# work, whose cycle the issue measured against hpc's; the baseline section
+# runs the same cycle under both modules.
+BENCH_BASELINE	?= 9218b3017369deca52e1d1b2a19d08e30101059c
 bench: all
 	$(MAKE) -C bench
-	@tests/vm/run --kver "$(KVER)" --cpu max,erms=off,fsrm=off \
-		--append "slub_debug=- page_poison=0" -- bench/run.sh
+	@ko=$$(bench/baseline.sh "$(BENCH_BASELINE)" "$(KVER)") || ko=; \
+	XPMEM_BENCH_BASELINE="$$ko" XPMEM_BENCH_BASELINE_REV="$$(git rev-parse --short "$(BENCH_BASELINE)" 2>/dev/null)" \
+	tests/vm/run --kver "$(KVER)" --cpu max,erms=off,fsrm=off \
+		--append "slub_debug=- page_poison=0" -- bench/run.sh $(BENCH_SECTIONS)
 
 # soak: one guest runs the stress for 10 minutes, 10^6 ioctls, 10^5 netlink
 # messages (tests/stress/README.md), then the leak check and rmmod.

@@ -143,6 +143,7 @@ int bench_cold(void);
 int bench_prefault(void);
 int bench_steady(void);
 int bench_control(void);
+int bench_cycle(void);
 int bench_transfer(void);
 int bench_numa(void);
 

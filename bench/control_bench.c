@@ -50,8 +50,8 @@ struct samples {
 	int n;
 };
 
-/* mean seconds of one get + attach + touch + detach + release */
-static double cycles(xpmem_segid_t segid, int n)
+/* mean seconds of one get + attach + (touch) + detach + release */
+static double cycles_touching(xpmem_segid_t segid, int n, bool touch)
 {
 	double t = now();
 
@@ -59,11 +59,17 @@ static double cycles(xpmem_segid_t segid, int n)
 		xpmem_apid_t apid = get_or_die(segid, XPMEM_RDONLY);
 		char *att = attach_or_die(apid, 0, SEG_LEN, 0);
 
-		sink += *(volatile char *)att;
+		if (touch)
+			sink += *(volatile char *)att;
 		detach_or_die(att);
 		release_or_die(apid);
 	}
 	return (now() - t) / n;
+}
+
+static double cycles(xpmem_segid_t segid, int n)
+{
+	return cycles_touching(segid, n, true);
 }
 
 /*
@@ -277,5 +283,40 @@ int bench_control(void)
 		printf("  cycle with %ld other segments / with 10: %.2fx (target <= 1.2x: %s; %.0f vs %.0f us)\n",
 		       levels[l], m / base, verdict(m / base <= 1.2), m * 1e6, base * 1e6);
 	}
+	return 0;
+}
+
+/*
+ * `xpmem_bench cycle`: the cycle at 10 other segments, with one page
+ * touched and without, in alternating blocks; prints the two medians in
+ * us on one line. bench/run.sh runs it once per module and loads another
+ * module in between (its baseline section), so the line is for a script.
+ */
+int bench_cycle(void)
+{
+	struct ex_opts o = {
+		.kind = SRC_4K,
+		.size = SEG_LEN + 10 * PAGE_SZ,
+		.fill = SEG_LEN,
+		.seg_len = SEG_LEN,
+		.cpu = -1,
+	};
+	static struct samples s[2];
+	struct exporter ex;
+	long have = 0;
+	char why[160];
+
+	if (exporter_start(&ex, &o, why, sizeof(why)))
+		fail("the exporter could not get its buffer: %s", why);
+	if (set_level(&ex, &have, 10) < 0)
+		fail("could not make 10 other segments");
+	cycles_touching(ex.segid, CYCLES, true);
+	for (int b = 0; b < BLOCKS; b++) {
+		s[0].v[s[0].n++] = cycles_touching(ex.segid, CYCLES, true);
+		s[1].v[s[1].n++] = cycles_touching(ex.segid, CYCLES, false);
+	}
+	exporter_stop(&ex);
+	printf("cycle-us %.2f %.2f\n", median(s[0].v, s[0].n) * 1e6,
+	       median(s[1].v, s[1].n) * 1e6);
 	return 0;
 }

@@ -4,14 +4,15 @@
 # module, set up what the sections need (hugetlb pages, no segment quota),
 # print the ratios of each section, put every knob back, unload.
 # Sections (default: all, in this order): cold prefault steady transfer
-# numa control -- control last: it is the longest, and the kernel objects
-# of its 100,000 segments should not be in the others' way. Boot with
+# numa control baseline -- control late: it is the longest, and the kernel
+# objects of its 100,000 segments should not be in the others' way;
+# baseline last: it reloads the module. Boot with
 # -cpu max,erms=off,fsrm=off (the Makefile does): TCG emulates rep movsb
 # slowly and would flatter xpmem over CMA. About 3 minutes in the guest.
 set -u
 cd "$(dirname "$0")/.."
 
-sections=${*:-cold prefault steady transfer numa control}
+sections=${*:-cold prefault steady transfer numa control baseline}
 ctl=xpmemctl/xpmemctl
 export XPMEMCTL="$PWD/$ctl"
 one_page=/sys/module/xpmem/parameters/one_page_faults
@@ -66,11 +67,54 @@ if ! $ctl policy set default-max-segments unlimited >/dev/null; then
 	echo "# could not lift the segment quota: the control section will stop at it"
 fi
 
+# baseline: the control cycle (xpmem_bench cycle) under this module and
+# under $XPMEM_BENCH_BASELINE, the module as it was at revision
+# $XPMEM_BENCH_BASELINE_REV (make bench builds it), loaded in turn five
+# times each; the medians of each module's five runs give the ratios.
+baseline() {
+	local ko=${XPMEM_BENCH_BASELINE:-} rev=${XPMEM_BENCH_BASELINE_REV:-?}
+	local runs r which line
+	echo "== baseline: get + attach 64 KiB + detach + release at 10 segments, this module / the module at $rev =="
+	echo "   (the issue measured hpc's cycle at 0.6x this revision's, on the same kind of guest)"
+	if [ -z "$ko" ] || [ ! -f "$ko" ]; then
+		echo "  skipped: no baseline module (make bench builds it from the git history, which a shallow clone lacks)"
+		return 0
+	fi
+	runs=$(mktemp)
+	for r in 1 2 3 4 5; do
+		for which in base ours; do
+			rmmod xpmem || return 1
+			if [ "$which" = base ]; then insmod "$ko"; else insmod module/xpmem.ko; fi || return 1
+			line=$(bench/xpmem_bench cycle) || return 1
+			echo "$which ${line#cycle-us }" >>"$runs"
+		done
+	done
+	awk 'function med(a, n,   i, j, t) {
+		for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
+			if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	}
+	{ n[$1]++; touch[$1, n[$1]] = $2; bare[$1, n[$1]] = $3 }
+	END {
+		for (i = 1; i <= n["ours"]; i++) { ot[i] = touch["ours", i]; ob[i] = bare["ours", i] }
+		for (i = 1; i <= n["base"]; i++) { bt[i] = touch["base", i]; bb[i] = bare["base", i] }
+		o = med(ob, n["ours"]); b = med(bb, n["base"])
+		printf "  cycle / baseline: %.2fx (target <= 0.6x: %s; %.1f vs %.1f us)\n", o / b, o / b <= 0.6 ? "met" : "MISSED", o, b
+		o = med(ot, n["ours"]); b = med(bt, n["base"])
+		printf "  cycle touching one page / baseline: %.2fx (%.1f vs %.1f us)\n", o / b, o, b
+	}' "$runs"
+	rm -f "$runs"
+}
+
 status=0
 start=$(date +%s)
 for s in $sections; do
 	t0=$(date +%s)
-	bench/xpmem_bench "$s" || { status=1; echo "# section $s FAILED"; }
+	if [ "$s" = baseline ]; then
+		baseline || { status=1; echo "# section $s FAILED"; }
+	else
+		bench/xpmem_bench "$s" || { status=1; echo "# section $s FAILED"; }
+	fi
 	echo "# ($s: $(($(date +%s) - t0)) s)"
 	echo
 	# the hugetlb pool is only for the cold section
