@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "attack.h"
+#include "nlpolicy.h"
 #include "nlraw.h"
 #include "xp.h"
 
@@ -384,54 +385,13 @@ void admin_del_job(uint64_t id)
 
 /* ---- cgroups ------------------------------------------------------------- */
 
-static const char *cgroup2_mount(void)
-{
-	static char mnt[256];
-	char line[1024], dir[256], type[64];
-	FILE *f;
-
-	if (mnt[0])
-		return mnt;
-	f = fopen("/proc/self/mounts", "r");
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%*s %255s %63s", dir, type) == 2 &&
-		    !strcmp(type, "cgroup2")) {
-			strcpy(mnt, dir);
-			break;
-		}
-	if (f)
-		fclose(f);
-	if (!mnt[0]) {
-		if (mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, NULL))
-			SKIP("no cgroup2 mount, and mounting one failed: %s",
-			     errname(errno));
-		strcpy(mnt, "/sys/fs/cgroup");
-	}
-	return mnt;
-}
-
 const char *job_cgroup(const char *name, uint64_t *id)
 {
 	static char path[512];
-	struct stat st;
 
-	snprintf(path, sizeof(path), "%s/%s", cgroup2_mount(), name);
-	if (mkdir(path, 0755) && errno != EEXIST)
-		FAIL("mkdir %s: %s", path, errname(errno));
-	CHECK_SYS(stat(path, &st));
-	*id = st.st_ino;
+	cgroup_dir(name, path, sizeof(path));
+	*id = cgroup_id_of(path);
 	return path;
-}
-
-void cgroup_enter(const char *path)
-{
-	char procs[600];
-	FILE *f;
-
-	snprintf(procs, sizeof(procs), "%s/cgroup.procs", path);
-	f = fopen(procs, "w");
-	if (!f || fprintf(f, "%d\n", getpid()) < 0 || fclose(f))
-		FAIL("joining %s: %s", path, errname(errno));
 }
 
 /* ---- churning exporters -------------------------------------------------- */

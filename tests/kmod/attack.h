@@ -106,7 +106,6 @@ void admin_del_job(uint64_t id);
 
 /* a cgroup v2 directory of that name (made if needed); its id in *id */
 const char *job_cgroup(const char *name, uint64_t *id);
-void cgroup_enter(const char *path);
 
 /* ---- exporters that keep their own mmap_lock busy ------------------------ */
 

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "attack.h"
+#include "nlpolicy.h"
 
 /* ---- revocation racing faults -------------------------------------------- */
 
@@ -184,7 +185,7 @@ TEST_EX(attack_del_job_leaves_no_page_of_a_faulting_attacher_charged_to_it,
 	admin_add_job(JOB_ID, NOBODY, job_cgroup_id);
 	pid = fork_peer(&ch);
 	if (pid == 0) {
-		cgroup_enter(cg);	/* what it attaches is charged to the job */
+		join_cgroup(cg);	/* what it attaches is charged to the job */
 		drop_privileges(NOBODY, NOBODY, NULL, 0);
 		revoked_rounds(&ch);
 	}

@@ -469,6 +469,47 @@ TEST(detach_of_any_address_inside_removes_the_whole_attachment)
 	CHECK_READ_SIGNALS(p + PAGES(3), SIGSEGV);
 }
 
+/* mprotect of the middle page leaves three VMA pieces of one attachment */
+static char *split_attachment(void)
+{
+	char *p = attach_ok(get_ok(own_segment(4, NULL), XPMEM_RDWR), 0,
+			    PAGES(4));
+
+	CHECK_PATTERN(p, 0, PAGES(4), 1);
+	CHECK_SYS(mprotect(p + PAGES(1), PAGE_SZ, PROT_READ));
+	CHECK(mapping_length(p) == PAGES(1) && mapping_length(p + PAGES(2)) == PAGES(2),
+	      "mprotect did not split the attachment into pieces");
+	return p;
+}
+
+static void check_pieces_gone(char *p)
+{
+	for (int i = 0; i < 4; i++) {
+		CHECK(!mapping_length(p + PAGES(i)),
+		      "piece at page %d still in /proc/self/maps", i);
+		CHECK_READ_SIGNALS(p + PAGES(i), SIGSEGV);
+	}
+}
+
+TEST(detach_of_the_last_piece_of_a_split_attachment_removes_every_piece)
+{
+	char *p = split_attachment();
+
+	CHECK_SYS(xpmem_detach(p + PAGES(3)));
+	check_pieces_gone(p);
+}
+
+TEST(release_of_a_split_attachment_removes_every_piece)
+{
+	xpmem_apid_t apid = get_ok(own_segment(4, NULL), XPMEM_RDWR);
+	char *p = attach_ok(apid, 0, PAGES(4));
+
+	CHECK_SYS(mprotect(p + PAGES(1), PAGE_SZ, PROT_READ));
+	CHECK_SYS(munmap(p + PAGES(2), PAGE_SZ));
+	CHECK_SYS(xpmem_release(apid));
+	check_pieces_gone(p);
+}
+
 TEST(detach_of_unmapped_address_returns_zero)
 {
 	get_ok(own_segment(1, NULL), XPMEM_RDWR);

@@ -523,6 +523,73 @@ TEST(del_job_revokes_the_segments_of_its_processes)
 	stop_peer(&ch, pid);
 }
 
+struct job_count {
+	uint64_t job, attachments, attached_bytes;
+	bool seen;
+};
+
+static int take_job_count(const struct nl_attrs *a, void *arg)
+{
+	struct job_count *j = arg;
+
+	if (!a->a[XPMEM_A_STATS_SCOPE] || !a->a[XPMEM_A_STATS_JOB_ID] ||
+	    nla_u32(a->a[XPMEM_A_STATS_SCOPE]) != XPMEM_SCOPE_JOB ||
+	    nla_u64(a->a[XPMEM_A_STATS_JOB_ID]) != j->job)
+		return 0;
+	j->seen = true;
+	j->attachments = nla_u64(a->a[XPMEM_A_STATS_ATTACHMENTS]);
+	j->attached_bytes = nla_u64(a->a[XPMEM_A_STATS_ATTACHED_BYTES]);
+	return 0;
+}
+
+static struct job_count job_count(uint64_t job)
+{
+	struct job_count j = { .job = job };
+	int fd = nl_open();
+
+	nl_start(&m, XPMEM_NL_CMD_GET_STATS);
+	CHECK_EQ(nl_call(fd, &m, 1, take_job_count, &j, &r), 0);
+	CHECK(j.seen, "no stats line for job %llu", (unsigned long long)job);
+	close(fd);
+	return j;
+}
+
+/* a permit got inside a job, used after the process left it */
+TEST(an_attachment_counts_for_the_job_its_permit_was_got_in)
+{
+	char job[256], elsewhere[256];
+	pid_t pid;
+
+	reset_policy();
+	cgroup_dir("xpmem-job-79", job, sizeof(job));
+	cgroup_dir("xpmem-elsewhere", elsewhere, sizeof(elsewhere));
+	CHECK_EQ(job_request(XPMEM_NL_CMD_ADD_JOB, 79, 0, cgroup_id_of(job),
+			     &r), 0);
+	pid = fork_plain();
+	if (pid == 0) {
+		char *buf = mmap(NULL, PAGES(4), PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		xpmem_apid_t apid;
+		struct job_count j;
+		char *p;
+
+		join_cgroup(job);
+		apid = get_ok(make_ok(buf, PAGES(4), 0600), XPMEM_RDONLY);
+		join_cgroup(elsewhere);
+		p = attach_ok(apid, 0, PAGES(4));
+		j = job_count(79);
+		CHECK_EQ(j.attachments, 1);
+		CHECK_EQ(j.attached_bytes, PAGES(4));
+		CHECK_SYS(xpmem_detach(p));
+		j = job_count(79);
+		CHECK_EQ(j.attachments, 0);
+		CHECK_EQ(j.attached_bytes, 0);
+		peer_exit(0);
+	}
+	WAIT_OK(pid);
+	CHECK_EQ(job_request(XPMEM_NL_CMD_DEL_JOB, 79, 0, 0, &r), 0);
+}
+
 TEST(events_report_a_made_segment_and_a_denied_access)
 {
 	int fd = nl_open(), group = nl_events_group();
