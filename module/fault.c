@@ -48,6 +48,16 @@ module_param_named(one_page_faults, xpmem_one_page_faults, bool, 0644);
 MODULE_PARM_DESC(one_page_faults,
 		 "benchmarks only: map one page per fault and dirty no page ahead of a write");
 
+/* whether read faults leave NUMA hints on the source alone (read_quietly) */
+#ifdef XPMEM_HAVE_GUP_QUIET_NUMA
+static bool quiet_numa_reads = true;
+#else
+static bool quiet_numa_reads;
+#endif
+module_param(quiet_numa_reads, bool, 0444);
+MODULE_PARM_DESC(quiet_numa_reads,
+		 "Y where a read fault takes a NUMA-hinted source page as it is, as get_user_pages() does, instead of migrating it to the attacher's node");
+
 /* Cover @npages from attacher address @first of @vma. */
 void xpmem_window_set(struct window *w, struct vm_area_struct *vma,
 		      unsigned long first, unsigned long npages)
@@ -329,11 +339,68 @@ static bool drop_secret_pages(struct mm_struct *src, struct window *w)
 	return true;
 }
 
+#ifdef XPMEM_HAVE_GUP_QUIET_NUMA
+/*
+ * hmm_range_fault() resolves a NUMA hint on the faulting page the way the
+ * page's owner would: from the attacher's CPU, so NUMA balancing migrates
+ * the exporter's page to the attacher's node and counts the fault to the
+ * attacher, and the exporter's next access pulls it back. The kernel's own
+ * remote readers (get_user_pages() without FOLL_HONOR_NUMA_FAULT) take a
+ * hinted page as it is, and so does a read fault here: the faulting page
+ * and the present pages after it come from GUP without a fault. Pages GUP
+ * cannot take without one (absent, or a VMA GUP refuses) go to hmm, and
+ * writes always do: a PROT_NONE entry is not writable, so they honour the
+ * hint. Called with the source's mmap_lock; the page references are
+ * dropped at once, as the lookup is checked against range->notifier_seq,
+ * read before any of this. Returns 0, or -EAGAIN for the hmm way.
+ */
+static int read_quietly(struct mm_struct *src, struct window *w)
+{
+	unsigned long addr = w->src + (w->fault_idx << PAGE_SHIFT), i;
+	unsigned long n = w->npages - w->fault_idx;
+	struct page *pages[WINDOW_MAX];
+	struct vm_area_struct *vma;
+	long got;
+
+	vma = vma_lookup(src, addr);
+	/* only plain memory: what hmm would map is what GUP returns there */
+	if (!vma || vma->vm_flags & (VM_IO | VM_PFNMAP | VM_MIXEDMAP))
+		return -EAGAIN;
+	n = min3(n, (vma->vm_end - addr) >> PAGE_SHIFT, ARRAY_SIZE(pages));
+	got = get_user_pages_remote(src, addr, n, FOLL_NOFAULT, pages, NULL);
+	if (got <= 0)
+		return -EAGAIN;
+	for (i = 0; i < got; i++) {
+		unsigned long *entry = &w->pfns[w->fault_idx + i];
+
+		if (!(*entry & HMM_PFN_VALID))
+			*entry = page_to_pfn(pages[i]) | HMM_PFN_VALID;
+		put_page(pages[i]);
+	}
+	return 0;
+}
+
+static bool may_read_quietly(struct window *w)
+{
+	return w->fault_idx != NO_FAULT && !w->write;
+}
+#else
+static int read_quietly(struct mm_struct *src, struct window *w)
+{
+	return -EAGAIN;
+}
+
+static bool may_read_quietly(struct window *w)
+{
+	return false;
+}
+#endif
+
 /* Look the window up in the source; 0, a vm_fault_t error, or RETRY. */
 static vm_fault_t lookup_source(struct hmm_range *range, struct window *w)
 {
 	struct mm_struct *src = range->notifier->mm;
-	bool locked, secret_ok;
+	bool quiet = may_read_quietly(w), locked, secret_ok;
 	vm_fault_t ret;
 	int err;
 
@@ -341,7 +408,7 @@ static vm_fault_t lookup_source(struct hmm_range *range, struct window *w)
 		if (fatal_signal_pending(current))
 			return VM_FAULT_SIGBUS;
 		memset(w->pfns, 0, w->npages * sizeof(w->pfns[0]));
-		if (w->fault_idx != NO_FAULT)
+		if (w->fault_idx != NO_FAULT && !quiet)
 			w->pfns[w->fault_idx] = HMM_PFN_REQ_FAULT |
 				(w->write ? HMM_PFN_REQ_WRITE : 0);
 		range->notifier_seq = mmu_interval_read_begin(range->notifier);
@@ -349,10 +416,13 @@ static vm_fault_t lookup_source(struct hmm_range *range, struct window *w)
 		if (ret)
 			return ret;
 		err = hmm_range_fault(range);
+		if (!err && quiet && !(w->pfns[w->fault_idx] & HMM_PFN_VALID))
+			err = read_quietly(src, w);
+		quiet = quiet && err != -EAGAIN;
 		secret_ok = err || drop_secret_pages(src, w);
 		if (locked)
 			mmap_read_unlock(src);
-	} while (err == -EBUSY);
+	} while (err == -EBUSY || err == -EAGAIN);
 
 	if (err == -ENOMEM)
 		return VM_FAULT_OOM;

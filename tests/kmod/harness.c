@@ -463,6 +463,79 @@ void two_nodes(int *a, int *b)
 	*b = nodes[1];
 }
 
+/* NUMA balancing's switch and scan pace, in numa_knobs order */
+const char *const numa_knobs[NUMA_KNOBS] = {
+	"/proc/sys/kernel/numa_balancing",
+	"/sys/kernel/debug/sched/numa_balancing/scan_delay_ms",
+	"/sys/kernel/debug/sched/numa_balancing/scan_period_min_ms",
+};
+
+bool knob_rw(const char *path, char *old, size_t len, const char *val)
+{
+	FILE *f = fopen(path, "r+");
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = !old || fgets(old, (int)len, f);
+	if (ok && val) {
+		rewind(f);
+		ok = fputs(val, f) >= 0;
+	}
+	return !fclose(f) && ok;
+}
+
+/* balancing on, scanning at once and every 10 ms */
+void numa_knobs_fast(void)
+{
+	static const char *const fast[NUMA_KNOBS] = { "1", "0", "10" };
+
+	for (int i = 0; i < NUMA_KNOBS; i++)
+		knob_rw(numa_knobs[i], NULL, 0, fast[i]);
+}
+
+void numa_knobs_restore(char saved[NUMA_KNOBS][32])
+{
+	for (int i = 0; i < NUMA_KNOBS; i++)
+		knob_rw(numa_knobs[i], NULL, 0, saved[i]);
+}
+
+void numa_knobs_save(char saved[NUMA_KNOBS][32])
+{
+	for (int i = 0; i < NUMA_KNOBS; i++)
+		if (!knob_rw(numa_knobs[i], saved[i], 32, NULL))
+			SKIP("no NUMA balancing knob %s", numa_knobs[i]);
+}
+
+uint64_t vmstat(const char *name)
+{
+	unsigned long long v = 0;
+	char key[64];
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	while (f && fscanf(f, "%63s %llu", key, &v) == 2)
+		if (!strcmp(key, name))
+			break;
+	if (f)
+		fclose(f);
+	return v;
+}
+
+int first_cpu_of_node(int node)
+{
+	char path[64];
+	int cpu = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/cpulist", node);
+	f = fopen(path, "r");
+	if (f && fscanf(f, "%d", &cpu) != 1)
+		cpu = -1;
+	if (f)
+		fclose(f);
+	return cpu;
+}
+
 bool swap_is_active(void)
 {
 	FILE *f = fopen("/proc/swaps", "r");

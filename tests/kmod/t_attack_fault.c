@@ -18,6 +18,7 @@
 #include <linux/futex.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -454,5 +455,98 @@ TEST_EX(attack_mutually_attached_processes_doing_futex_ops_never_deadlock,
 	send_u64(&b, 0);
 	WAIT_OK(pa);
 	WAIT_OK(pb);
+	attack_end(&before);
+}
+
+/*
+ * A read fault takes a NUMA-hinted source page from GUP without a fault
+ * (fault.c, read_quietly); the page is checked only against the segment's
+ * invalidation sequence, and its reference dropped before it is mapped.
+ * Attack: the victim's pages are hinted by a fast scan while it spins
+ * without touching them, then dropped and refilled (MADV_DONTNEED) and
+ * moved between the nodes (move_pages) over and over, while nobody, on
+ * the other node, reads them through fresh attachments. Every word nobody
+ * reads must be one the victim wrote: the first pattern, the churn
+ * pattern, or zero between a drop and its refill. A page handed out after
+ * it left the victim would show page poisoning or its next owner's data.
+ */
+#define HINTED_PAGES	64
+#define HINTED_SECS	8.0
+
+static long foreign_word(const char *p, size_t len)
+{
+	for (size_t off = 0; off < len; off += sizeof(uint64_t)) {
+		uint64_t v = *(const volatile uint64_t *)(p + off);
+
+		if (v && v != pat_word(1, off) && v != pat_word(CHURN_SEED, off))
+			return (long)off;
+	}
+	return -1;
+}
+
+static void read_hinted(xpmem_segid_t segid, off_t off0, int cpu,
+			struct chan *ch)
+{
+	double end = now_sec() + HINTED_SECS;
+	cpu_set_t cpus;
+	long rounds = 0, bad;
+
+	CPU_ZERO(&cpus);
+	CPU_SET(cpu, &cpus);
+	CHECK_SYS(sched_setaffinity(0, sizeof(cpus), &cpus));
+	while (now_sec() < end) {
+		xpmem_apid_t apid = get_ok(segid, XPMEM_RDONLY);
+		char *q = attach_ok(apid, off0, PAGES(HINTED_PAGES));
+
+		bad = foreign_word(q, PAGES(HINTED_PAGES));
+		CHECK(bad < 0, "nobody read a word the victim never wrote at +0x%lx",
+		      bad);
+		CHECK_SYS(xpmem_detach(q));
+		CHECK_SYS(xpmem_release(apid));
+		rounds++;
+	}
+	send_u64(ch, rounds);
+	peer_exit(0);
+}
+
+TEST_EX(attack_quiet_reads_of_hinted_pages_racing_drops_and_moves_see_only_the_victims_data,
+	T_HEAVY, 120)
+{
+	char saved[NUMA_KNOBS][32];
+	int n0, n1, node, cpu, other;
+	struct census before;
+	struct exporter ex;
+	uint64_t hinted;
+	long churns = 0;
+	struct chan ch;
+	pid_t pid;
+
+	two_nodes(&n0, &n1);
+	numa_knobs_save(saved);
+	attack_begin(&before);
+	victim_start(&ex, HINTED_PAGES, 0644);
+	node = (int)ex_do(&ex, EX_NODE_OF, 0, 0, 0);
+	other = node == n0 ? n1 : n0;
+	cpu = first_cpu_of_node(node);
+	if (cpu < 0 || first_cpu_of_node(other) < 0)
+		SKIP("a node without a CPU");
+	hinted = vmstat("numa_pte_updates");
+	numa_knobs_fast();
+	pid = fork_nobody(&ch);
+	if (pid == 0)
+		read_hinted(ex.segid, ex.off0, first_cpu_of_node(other), &ch);
+	for (double end = now_sec() + HINTED_SECS; now_sec() < end; churns++) {
+		ex_do(&ex, EX_SPIN, 200, cpu, 1);
+		ex_do(&ex, EX_CHURN, 0, PAGES(HINTED_PAGES), 1);
+		ex_do(&ex, EX_SPIN, 200, cpu, 1);
+		ex_do(&ex, EX_MOVE_PAGES, 0, PAGES(HINTED_PAGES), other);
+		ex_do(&ex, EX_MOVE_PAGES, 0, PAGES(HINTED_PAGES), node);
+	}
+	note("%ld victim rounds, %llu nobody reads, %llu PTEs hinted", churns,
+	     (unsigned long long)recv_u64(&ch),
+	     (unsigned long long)(vmstat("numa_pte_updates") - hinted));
+	WAIT_OK(pid);
+	numa_knobs_restore(saved);
+	exporter_quit(&ex);
 	attack_end(&before);
 }

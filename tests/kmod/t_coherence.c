@@ -7,6 +7,7 @@
  */
 #define TEST_ORDER 30
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -397,56 +398,6 @@ TEST(pages_moved_with_migrate_pages_stay_coherent)
  * the test, and the exporter runs on the node of its pages, so its hinting
  * faults find them local and move nothing.
  */
-static const char *const numa_knobs[] = {
-	"/proc/sys/kernel/numa_balancing",
-	"/sys/kernel/debug/sched/numa_balancing/scan_delay_ms",
-	"/sys/kernel/debug/sched/numa_balancing/scan_period_min_ms",
-};
-
-static bool knob_rw(const char *path, char *old, size_t len, const char *val)
-{
-	FILE *f = fopen(path, "r+");
-	bool ok;
-
-	if (!f)
-		return false;
-	ok = !old || fgets(old, (int)len, f);
-	if (ok && val) {
-		rewind(f);
-		ok = fputs(val, f) >= 0;
-	}
-	return !fclose(f) && ok;
-}
-
-static uint64_t vmstat(const char *name)
-{
-	unsigned long long v = 0;
-	char key[64];
-	FILE *f = fopen("/proc/vmstat", "r");
-
-	while (f && fscanf(f, "%63s %llu", key, &v) == 2)
-		if (!strcmp(key, name))
-			break;
-	if (f)
-		fclose(f);
-	return v;
-}
-
-static int first_cpu_of_node(int node)
-{
-	char path[64];
-	int cpu = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/cpulist", node);
-	f = fopen(path, "r");
-	if (f && fscanf(f, "%d", &cpu) != 1)
-		cpu = -1;
-	if (f)
-		fclose(f);
-	return cpu;
-}
-
 /* what one window of fast scanning did */
 struct hint_window {
 	uint64_t hinted, moved, mapped;	/* PTEs, buffer pages, pages */
@@ -460,13 +411,11 @@ struct hint_window {
  * before the caller checks anything.
  */
 static void scan_window(struct exporter *ex, char *p, int node, int cpu,
-			char saved[][32], struct hint_window *w)
+			char saved[NUMA_KNOBS][32], struct hint_window *w)
 {
-	static const char *const fast[] = { "1", "0", "10" };
 	uint64_t mapped0, mapped1, unused;
 
-	for (int i = 0; i < 3; i++)
-		knob_rw(numa_knobs[i], NULL, 0, fast[i]);
+	numa_knobs_fast();
 	w->hinted = vmstat("numa_pte_updates");
 	read_global_pages(&mapped0, &unused);
 	census_take(&w->before);
@@ -478,8 +427,7 @@ static void scan_window(struct exporter *ex, char *p, int node, int cpu,
 	w->mapped = mapped1 - mapped0;
 	w->moved = MIG_PAGES - ex_do(ex, EX_PAGES_ON_NODE, 0, PAGES(MIG_PAGES),
 				     node);
-	for (int i = 0; i < 3; i++)
-		knob_rw(numa_knobs[i], NULL, 0, saved[i]);
+	numa_knobs_restore(saved);
 }
 
 /*
@@ -492,15 +440,13 @@ TEST_EX(numa_hint_pass_costs_no_refault_and_migration_still_zaps, T_HEAVY, 0)
 	uint64_t gone0, gone1, unused;
 	struct hint_window w;
 	struct census c2;
-	char saved[3][32];
+	char saved[NUMA_KNOBS][32];
 	int n0, n1, node, cpu, tries = 0;
 	struct exporter ex;
 	char *p;
 
 	two_nodes(&n0, &n1);
-	for (int i = 0; i < 3; i++)
-		if (!knob_rw(numa_knobs[i], saved[i], sizeof(saved[i]), NULL))
-			SKIP("no NUMA balancing knob %s", numa_knobs[i]);
+	numa_knobs_save(saved);
 	p = start_simple(&ex, MIG_PAGES);
 	node = (int)ex_do(&ex, EX_NODE_OF, 0, 0, 0);
 	cpu = first_cpu_of_node(node);
@@ -551,6 +497,62 @@ TEST_EX(numa_hint_pass_costs_no_refault_and_migration_still_zaps, T_HEAVY, 0)
 	CHECK_PATTERN(p, 0, PAGES(MIG_PAGES), 1);
 	ex_do(&ex, EX_FILL, 0, PAGES(MIG_PAGES), 32);
 	CHECK_PATTERN(p, 0, PAGES(MIG_PAGES), 32);
+}
+
+/*
+ * The exporter's pages carry NUMA hints (PROT_NONE from a fast scan while
+ * it spins without touching them); a fresh attachment on the other node
+ * reads them all, three times. Where the module takes hinted pages as they
+ * are (quiet_numa_reads), as get_user_pages() does, no page moves to the
+ * attacher's node. Before, each read fault resolved the hint from the
+ * attacher's CPU, and balancing moved the pages over.
+ */
+TEST_EX(reads_through_an_attachment_leave_numa_hinted_pages_where_they_are,
+	T_HEAVY, 0)
+{
+	int n0, n1, node, cpu, other_cpu;
+	uint64_t hinted, moved;
+	char saved[NUMA_KNOBS][32];
+	struct exporter ex;
+	cpu_set_t cpus;
+
+	two_nodes(&n0, &n1);
+	if (!param_is_set("quiet_numa_reads"))
+		SKIP("quiet_numa_reads is N: this kernel's GUP honours NUMA hints");
+	numa_knobs_save(saved);
+	start_simple(&ex, MIG_PAGES);
+	node = (int)ex_do(&ex, EX_NODE_OF, 0, 0, 0);
+	cpu = first_cpu_of_node(node);
+	other_cpu = first_cpu_of_node(node == n0 ? n1 : n0);
+	if (cpu < 0 || other_cpu < 0)
+		SKIP("a node without a CPU");
+	CPU_ZERO(&cpus);
+	CPU_SET(other_cpu, &cpus);
+	CHECK_SYS(sched_setaffinity(0, sizeof(cpus), &cpus));
+	hinted = vmstat("numa_pte_updates");
+	for (int round = 0; round < 3; round++) {
+		char *q;
+
+		numa_knobs_fast();
+		ex_do(&ex, EX_SPIN, 1500, cpu, 1);
+		q = attach_ok(get_ok(ex.segid, XPMEM_RDONLY), ex.off0,
+			      PAGES(MIG_PAGES));
+		CHECK_PATTERN(q, 0, PAGES(MIG_PAGES), 1);
+		numa_knobs_restore(saved);
+		CHECK_SYS(xpmem_detach(q));
+	}
+	hinted = vmstat("numa_pte_updates") - hinted;
+	moved = MIG_PAGES - ex_do(&ex, EX_PAGES_ON_NODE, 0, PAGES(MIG_PAGES),
+				  node);
+	CPU_ZERO(&cpus);
+	for (int c = 0; c < CPU_SETSIZE && c < sysconf(_SC_NPROCESSORS_CONF); c++)
+		CPU_SET(c, &cpus);
+	sched_setaffinity(0, sizeof(cpus), &cpus);
+	if (hinted < MIG_PAGES)
+		SKIP("no NUMA hint pass (%llu PTEs)", (unsigned long long)hinted);
+	note("%llu PTEs hinted; %llu of %d buffer pages moved",
+	     (unsigned long long)hinted, (unsigned long long)moved, MIG_PAGES);
+	CHECK_EQ(moved, 0);
 }
 
 /* how many of `pages` fresh pages of our own MADV_PAGEOUT sends to swap */

@@ -54,7 +54,8 @@ enum ex_op {
 	EX_EXEC,		/* exec a do-nothing role in this process */
 	EX_MADVISE,		/* a=off b=len c=advice */
 	EX_MPROTECT,		/* a=off b=len c=prot */
-	EX_SPIN,		/* a=ms b=cpu: run there, reading the segment */
+	EX_SPIN,		/* a=ms b=cpu c=!read: run there, reading the segment
+				   unless c (its pages then keep their NUMA hints) */
 	EX_UFFD_WP,		/* a=off b=len: userfaultfd write-protect */
 };
 
