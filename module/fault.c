@@ -380,9 +380,14 @@ static int read_quietly(struct mm_struct *src, struct window *w)
 	return 0;
 }
 
+/*
+ * Not for GUP attachments: a quiet read maps the page read-only, and their
+ * hook hands out no anonymous page behind a read-only PTE of a writable
+ * VMA (gup.c); hmm's lookup says whether the page may be mapped writable.
+ */
 static bool may_read_quietly(struct window *w)
 {
-	return w->fault_idx != NO_FAULT && !w->write;
+	return w->fault_idx != NO_FAULT && !w->write && !w->att->gup;
 }
 #else
 static int read_quietly(struct mm_struct *src, struct window *w)
