@@ -15,7 +15,6 @@
  * remap_file_pages(), an mmap of the file reached any other way, or a
  * racing ATTACH cannot take an attachment that is not theirs.
  */
-#include <linux/fadvise.h>
 #include <linux/file.h>
 #include <linux/mman.h>
 #include <linux/sched.h>
@@ -80,16 +79,6 @@ bool xpmem_attach_maps(struct xpmem_attach *att, unsigned long src_start,
 }
 
 /* the source range a VMA piece of an attachment maps */
-static unsigned long vma_src_start(struct vm_area_struct *vma)
-{
-	return vma->vm_pgoff << PAGE_SHIFT;
-}
-
-static unsigned long vma_src_end(struct vm_area_struct *vma)
-{
-	return vma_src_start(vma) + (vma->vm_end - vma->vm_start);
-}
-
 static void attach_free(struct kref *ref)
 {
 	struct xpmem_attach *att = container_of(ref, struct xpmem_attach, ref);
@@ -146,7 +135,7 @@ static void vma_close(struct vm_area_struct *vma)
 	if (!att)
 		return;
 	/* the piece's PTEs are gone with it */
-	xpmem_attach_forget(att, vma_src_start(vma), vma_src_end(vma));
+	xpmem_attach_forget(att, xpmem_vma_src_start(vma), xpmem_vma_src_end(vma));
 	atomic_dec(&att->vmas);
 	xpmem_attach_put(att);
 }
@@ -162,7 +151,7 @@ static int vma_mremap(struct vm_area_struct *new_vma)
 			   new_vma->vm_end - new_vma->vm_start);
 	if (new_vma->vm_private_data)
 		xpmem_attach_forget(new_vma->vm_private_data,
-				    vma_src_start(new_vma), vma_src_end(new_vma));
+				    xpmem_vma_src_start(new_vma), xpmem_vma_src_end(new_vma));
 	return -EINVAL;
 }
 
@@ -306,99 +295,28 @@ int xpmem_attach_mmap(struct xpmem_segment *seg, struct vm_area_struct *vma)
 }
 #endif
 
-/*
- * The next piece of the caller's attachments of @file at or above @addr
- * that maps part of source range [src, src_end), as attacher range
- * [*start, *end), with a reference on its attachment; NULL when none.
- */
-static struct xpmem_attach *next_piece(struct file *file, unsigned long addr,
-				       unsigned long src, unsigned long src_end,
-				       unsigned long *start, unsigned long *end)
+/* The first of our VMAs in [start, end), @att's if not NULL; mmap_lock held. */
+static struct vm_area_struct *our_vma(struct mm_struct *mm, unsigned long start,
+				      unsigned long end,
+				      struct xpmem_attach *att)
 {
-	struct mm_struct *mm = current->mm;
-	struct xpmem_attach *att = NULL;
 	struct vm_area_struct *vma;
-	unsigned long from, to;
 
-	if (mmap_read_lock_killable(mm))
-		return NULL;
-	for (vma = find_vma(mm, addr); vma; vma = find_vma(mm, vma->vm_end)) {
-		if (vma->vm_file != file || vma->vm_ops != &xpmem_vm_ops ||
-		    !vma->vm_private_data)
-			continue;
-		from = max(vma_src_start(vma), src);
-		to = min(vma_src_end(vma), src_end);
-		if (from >= to)
-			continue;
-		*start = vma->vm_start + (from - vma_src_start(vma));
-		*end = *start + (to - from);
-		if (*end <= addr)
-			continue;
-		*start = max(*start, addr);
-		att = vma->vm_private_data;
-		kref_get(&att->ref);	/* the VMA holds one: never zero here */
-		break;
-	}
-	mmap_read_unlock(mm);
-	return att;
-}
-
-/*
- * madvise(MADV_WILLNEED) on an attachment arrives as fadvise() on the
- * segment's file, the attacher's mmap_lock dropped and only the file
- * range (source addresses) left: populate every piece of the caller's
- * attachments of this segment that maps part of it. Other advice means
- * nothing to memory that is not ours to read ahead or drop.
- */
-int xpmem_attach_advise(struct file *file, loff_t offset, loff_t len,
-			int advice)
-{
-	unsigned long addr = 0, start, end, src_end;
-	struct xpmem_attach *att;
-	int ret;
-
-	switch (advice) {
-	case POSIX_FADV_WILLNEED:
-		break;
-	case POSIX_FADV_NORMAL:
-	case POSIX_FADV_RANDOM:
-	case POSIX_FADV_SEQUENTIAL:
-	case POSIX_FADV_NOREUSE:
-	case POSIX_FADV_DONTNEED:
-		return 0;
-	default:
-		return -EINVAL;
-	}
-	if (!current->mm || offset < 0 || len < 0)
-		return -EINVAL;
-	if (!len || (unsigned long)len > ULONG_MAX - (unsigned long)offset)
-		src_end = ULONG_MAX;	/* 0: to the end, as fadvise() */
-	else
-		src_end = offset + len;
-	while ((att = next_piece(file, addr, offset, src_end, &start, &end))) {
-		ret = xpmem_populate(att, start, end);
-		xpmem_attach_put(att);
-		if (ret)
-			return ret;
-		addr = end;
-	}
-	return 0;
+	for (vma = find_vma(mm, start); vma && vma->vm_start < end;
+	     vma = find_vma(mm, vma->vm_end))
+		if (vma->vm_ops == &xpmem_vm_ops &&
+		    (!att || vma->vm_private_data == att))
+			return vma;
+	return NULL;
 }
 
 static bool range_has_attachment(struct mm_struct *mm, unsigned long start,
 				 unsigned long end)
 {
-	struct vm_area_struct *vma;
-	bool found = false;
+	bool found;
 
 	mmap_read_lock(mm);
-	for (vma = find_vma(mm, start); vma && vma->vm_start < end;
-	     vma = find_vma(mm, vma->vm_end)) {
-		if (vma->vm_ops == &xpmem_vm_ops) {
-			found = true;
-			break;
-		}
-	}
+	found = our_vma(mm, start, end, NULL);
 	mmap_read_unlock(mm);
 	return found;
 }
@@ -539,16 +457,10 @@ static void find_piece(struct xpmem_attach *att, unsigned long *start,
 	struct mm_struct *mm = current->mm;
 	struct vm_area_struct *vma;
 
-	*end = 0;
 	mmap_read_lock(mm);
-	for (vma = find_vma(mm, att->start); vma && vma->vm_start < att->end;
-	     vma = find_vma(mm, vma->vm_end)) {
-		if (vma->vm_private_data == att && vma->vm_ops == &xpmem_vm_ops) {
-			*start = vma->vm_start;
-			*end = vma->vm_end;
-			break;
-		}
-	}
+	vma = our_vma(mm, att->start, att->end, att);
+	*start = vma ? vma->vm_start : 0;
+	*end = vma ? vma->vm_end : 0;
 	mmap_read_unlock(mm);
 }
 

@@ -38,7 +38,6 @@
 #define WINDOW_AHEAD	31	/* pages mapped after the faulting one */
 #define WINDOW_BEHIND	16	/* and before it: memmove walks backwards */
 #define WINDOW_MAX	(WINDOW_BEHIND + 1 + WINDOW_AHEAD)
-#define POPULATE_BATCH	512	/* pages per lookup when mapping ahead */
 
 /* a fault that may not drop its locks polls the source's this long */
 #define SOURCE_POLL_JIFFIES	(HZ / 5)
@@ -87,8 +86,8 @@ bool xpmem_window_in_source(struct window *w)
  * Where 2 MiB blocks may hold one PMD, a window stays inside the block of
  * @addr, so that one check tells whether PTEs may go in (huge.c).
  */
-static void clip_to_block(unsigned long addr, unsigned long *first,
-			  unsigned long *last)
+void xpmem_clip_to_block(unsigned long addr, unsigned long *first,
+			 unsigned long *last)
 {
 #ifdef XPMEM_HAVE_HUGE_PFNMAP
 	*first = max(*first, addr & PMD_MASK);
@@ -109,7 +108,7 @@ static bool frame_window(struct window *w, struct vm_area_struct *vma,
 		first = addr - behind * PAGE_SIZE;
 	if (vma->vm_end - addr > (ahead + 1) * PAGE_SIZE)
 		last = addr + (ahead + 1) * PAGE_SIZE;
-	clip_to_block(addr, &first, &last);
+	xpmem_clip_to_block(addr, &first, &last);
 	xpmem_window_set(w, vma, first, (last - first) >> PAGE_SHIFT);
 	w->fault_idx = (addr - first) >> PAGE_SHIFT;
 	return xpmem_window_in_source(w);
@@ -283,7 +282,7 @@ static vm_fault_t lock_source(struct window *w, struct mm_struct *src,
 }
 
 /* Wait for a contended source lock once; drops a reference on @src. */
-static void wait_for_source(struct mm_struct *src)
+void xpmem_wait_for_source(struct mm_struct *src)
 {
 	if (!mmap_read_lock_killable(src))
 		mmap_read_unlock(src);
@@ -302,7 +301,7 @@ vm_fault_t xpmem_retry_fault(struct vm_fault *vmf, struct mm_struct *busy)
 		return VM_FAULT_RETRY;
 	}
 	release_attacher_lock(vmf);
-	wait_for_source(busy);
+	xpmem_wait_for_source(busy);
 	return VM_FAULT_RETRY;
 }
 
@@ -492,9 +491,9 @@ void xpmem_leave_source(struct xpmem_attach *att, struct mm_struct *src)
 /*
  * Look the window up and install it: VM_FAULT_NOPAGE once done, or an
  * error, or VM_FAULT_RETRY with *@busy the contended source (a reference
- * for wait_for_source()) when the caller may drop its locks.
+ * for xpmem_wait_for_source()) when the caller may drop its locks.
  */
-static vm_fault_t fill_window(struct window *w, struct mm_struct **busy)
+vm_fault_t xpmem_fill_window(struct window *w, struct mm_struct **busy)
 {
 	struct xpmem_attach *att = w->att;
 	struct hmm_range range;
@@ -585,7 +584,7 @@ static vm_fault_t map_window(struct vm_fault *vmf, bool write, bool mkwrite)
 	ret = check_window(&w);
 	if (ret)
 		return ret;
-	ret = fill_window(&w, &busy);
+	ret = xpmem_fill_window(&w, &busy);
 	if (ret != VM_FAULT_RETRY)
 		return ret;
 	if (mkwrite) {
@@ -612,88 +611,4 @@ vm_fault_t xpmem_pfn_mkwrite(struct vm_fault *vmf)
 	if (!(vmf->vma->vm_flags & VM_WRITE))
 		return VM_FAULT_NOPAGE;
 	return map_window(vmf, true, true);
-}
-
-/*
- * Frame the next batch at or after @start in a piece of w->att below
- * @end; false when nothing is left, or a mapped-pages quota would be
- * crossed (the faults that follow map what the quota allows).
- */
-static bool next_batch(struct window *w, struct mm_struct *mm,
-		       unsigned long start, unsigned long end)
-{
-	struct vm_area_struct *vma;
-	unsigned long first, last;
-
-	for (vma = find_vma(mm, start); vma && vma->vm_start < end;
-	     vma = find_vma(mm, vma->vm_end)) {
-		if (vma->vm_ops != &xpmem_vm_ops ||
-		    vma->vm_private_data != w->att ||
-		    !(vma->vm_flags & VM_ACCESS_FLAGS))
-			continue;
-		first = max(start, vma->vm_start);
-		last = min3(end, vma->vm_end, first + POPULATE_BATCH * PAGE_SIZE);
-		clip_to_block(first, &first, &last);
-		xpmem_window_set(w, vma, first, (last - first) >> PAGE_SHIFT);
-		return xpmem_window_in_source(w) &&
-		       !xpmem_quota_check(&w->att->charge,
-					  XPMEM_QUOTA_MAPPED_PAGES, w->npages);
-	}
-	return false;
-}
-
-/*
- * Map the present source pages behind attacher range [start, end) of
- * @att, whose pieces live in the caller's mm; absent source pages stay
- * absent, for a fault to bring in on first touch. Advisory, as
- * MAP_POPULATE: a piece unmapped meanwhile, a removed segment or a quota
- * ends it quietly. Returns 0, -ENOMEM or -EINTR.
- */
-int xpmem_populate(struct xpmem_attach *att, unsigned long start,
-		   unsigned long end)
-{
-	struct mm_struct *mm = current->mm, *busy;
-	struct window w = {
-		.att = att,
-		.fault_idx = NO_FAULT,
-		.own_locked = true,
-		.may_drop = true,
-	};
-	vm_fault_t ret;
-	int err = 0;
-
-	w.pfns = kvmalloc_array(POPULATE_BATCH, sizeof(*w.pfns), GFP_KERNEL);
-	w.fresh = bitmap_zalloc(POPULATE_BATCH, GFP_KERNEL);
-	if (!w.pfns || !w.fresh) {
-		err = -ENOMEM;
-		goto out;
-	}
-	while (start < end) {
-		if (mmap_read_lock_killable(mm)) {
-			err = -EINTR;
-			break;
-		}
-		if (!next_batch(&w, mm, start, end)) {
-			mmap_read_unlock(mm);
-			break;
-		}
-		xpmem_huge_populate(w.vma, w.start, w.npages);
-		ret = fill_window(&w, &busy);
-		mmap_read_unlock(mm);
-		if (ret == VM_FAULT_RETRY) {
-			wait_for_source(busy);
-			continue;
-		}
-		if (ret != VM_FAULT_NOPAGE) {
-			if (ret & VM_FAULT_OOM)
-				err = -ENOMEM;
-			break;
-		}
-		start = w.start + (w.npages << PAGE_SHIFT);
-		cond_resched();
-	}
-out:
-	bitmap_free(w.fresh);
-	kvfree(w.pfns);
-	return err;
 }

@@ -31,14 +31,21 @@ struct chunk {
 	DECLARE_BITMAP(bits, CHUNK_PAGES);
 };
 
-/* The bits of chunk @idx, NULL if it was never prepared; under p->lock. */
-static unsigned long *bits_of(struct xpmem_pages *p, unsigned long idx)
+/*
+ * The bits of the first prepared chunk in [*idx, last], *idx becoming its
+ * index, or NULL if there is none. Chunk 0 is the record's own, never
+ * allocated; the others are in the xarray. Under p->lock.
+ */
+static unsigned long *next_bits(struct xpmem_pages *p, unsigned long *idx,
+				unsigned long last)
 {
 	struct chunk *c;
 
-	if (!idx)
+	if (*idx > last)
+		return NULL;
+	if (!*idx)
 		return p->first;
-	c = xa_load(&p->chunks, idx);
+	c = xa_find(&p->chunks, idx, last, XA_PRESENT);
 	return c ? c->bits : NULL;
 }
 
@@ -87,8 +94,8 @@ long xpmem_pages_mark(struct xpmem_pages *p, unsigned long first,
 	for_each_set_bit(i, fresh, n) {
 		idx = (first + i) >> CHUNK_SHIFT;
 		if (idx != cur) {
-			bits = bits_of(p, idx);
 			cur = idx;
+			bits = next_bits(p, &idx, idx);
 		}
 		if (bits && !__test_and_set_bit((first + i) & CHUNK_MASK, bits))
 			set++;
@@ -130,24 +137,16 @@ static long change_bits(unsigned long *bits, unsigned long lo,
 static long change(struct xpmem_pages *p, unsigned long first,
 		   unsigned long n, bool set)
 {
-	unsigned long idx = first >> CHUNK_SHIFT, lo, hi, end = first + n;
-	unsigned long last = (end - 1) >> CHUNK_SHIFT;
-	struct chunk *c;
+	unsigned long idx, lo, hi, end = first + n, *bits;
 	long changed = 0;
 
 	if (!n)
 		return 0;
 	spin_lock(&p->lock);
-	if (!idx) {
-		chunk_span(0, first, end, &lo, &hi);
-		changed += change_bits(p->first, lo, hi, set);
-		idx = 1;
-	}
-	if (idx <= last) {
-		xa_for_each_range(&p->chunks, idx, c, idx, last) {
-			chunk_span(idx, first, end, &lo, &hi);
-			changed += change_bits(c->bits, lo, hi, set);
-		}
+	for (idx = first >> CHUNK_SHIFT;
+	     (bits = next_bits(p, &idx, (end - 1) >> CHUNK_SHIFT)); idx++) {
+		chunk_span(idx, first, end, &lo, &hi);
+		changed += change_bits(bits, lo, hi, set);
 	}
 	atomic64_add(set ? changed : -changed, &p->count);
 	spin_unlock(&p->lock);
@@ -172,27 +171,17 @@ long xpmem_pages_clear(struct xpmem_pages *p, unsigned long first,
 bool xpmem_pages_any(struct xpmem_pages *p, unsigned long first,
 		     unsigned long n)
 {
-	unsigned long idx = first >> CHUNK_SHIFT, lo, hi, end = first + n;
-	unsigned long last = (end - 1) >> CHUNK_SHIFT;
-	struct chunk *c;
+	unsigned long idx, lo, hi, end = first + n, *bits;
 	bool any = false;
 
 	if (!n)
 		return false;
 	spin_lock(&p->lock);
-	if (!idx) {
-		chunk_span(0, first, end, &lo, &hi);
-		any = find_next_bit(p->first, hi, lo) < hi;
-		idx = 1;
-	}
-	if (!any && idx <= last) {
-		xa_for_each_range(&p->chunks, idx, c, idx, last) {
-			chunk_span(idx, first, end, &lo, &hi);
-			if (find_next_bit(c->bits, hi, lo) < hi) {
-				any = true;
-				break;
-			}
-		}
+	for (idx = first >> CHUNK_SHIFT;
+	     !any && (bits = next_bits(p, &idx, (end - 1) >> CHUNK_SHIFT));
+	     idx++) {
+		chunk_span(idx, first, end, &lo, &hi);
+		any = find_next_bit(bits, hi, lo) < hi;
 	}
 	spin_unlock(&p->lock);
 	return any;
@@ -204,10 +193,11 @@ long xpmem_pages_destroy(struct xpmem_pages *p)
 	unsigned long idx;
 	struct chunk *c;
 
-	if (xa_empty(&p->chunks))	/* never faulted: spare the xa lock */
-		return atomic64_xchg(&p->count, 0);
-	xa_for_each(&p->chunks, idx, c)
-		kfree(c);
-	xa_destroy(&p->chunks);
+	/* a small attachment has only chunk 0: spare the xa lock */
+	if (!xa_empty(&p->chunks)) {
+		xa_for_each(&p->chunks, idx, c)
+			kfree(c);
+		xa_destroy(&p->chunks);
+	}
 	return atomic64_xchg(&p->count, 0);
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * window.h - a run of an attachment's pages looked up in the source
- * together: shared by the 4 KiB faults and prefaults (fault.c), 2 MiB
- * mappings (huge.c) and debugger access (access.c).
+ * together: shared by the 4 KiB faults (fault.c), 2 MiB mappings
+ * (huge.c), prefaults (populate.c) and debugger access (access.c).
  *
  * A window is framed in the attacher (start, npages) and in the source
  * (src), looked up with hmm_range_fault() while the segment is held
@@ -46,6 +46,10 @@ void xpmem_leave_source(struct xpmem_attach *att, struct mm_struct *src);
 void xpmem_init_range(struct hmm_range *range, struct window *w);
 vm_fault_t xpmem_lookup_stable(struct hmm_range *range, struct window *w);
 vm_fault_t xpmem_retry_fault(struct vm_fault *vmf, struct mm_struct *busy);
+void xpmem_wait_for_source(struct mm_struct *src);
+vm_fault_t xpmem_fill_window(struct window *w, struct mm_struct **busy);
+void xpmem_clip_to_block(unsigned long addr, unsigned long *first,
+			 unsigned long *last);
 
 /* huge.c: where the kernel cannot map 2 MiB, every block is 4 KiB PTEs */
 #ifdef XPMEM_HAVE_HUGE_PFNMAP

@@ -251,8 +251,17 @@ void xpmem_attach_forget(struct xpmem_attach *att, unsigned long src_start,
 			 unsigned long src_end);
 bool xpmem_attach_maps(struct xpmem_attach *att, unsigned long src_start,
 		       unsigned long src_end);
-int xpmem_attach_advise(struct file *file, loff_t offset, loff_t len,
-			int advice);
+
+/* The source address a VMA piece of an attachment starts (ends) at */
+static inline unsigned long xpmem_vma_src_start(struct vm_area_struct *vma)
+{
+	return vma->vm_pgoff << PAGE_SHIFT;
+}
+
+static inline unsigned long xpmem_vma_src_end(struct vm_area_struct *vma)
+{
+	return xpmem_vma_src_start(vma) + (vma->vm_end - vma->vm_start);
+}
 
 /* pages.c */
 void xpmem_pages_init(struct xpmem_pages *p);
@@ -271,8 +280,12 @@ long xpmem_pages_destroy(struct xpmem_pages *p);
 /* fault.c */
 vm_fault_t xpmem_fault(struct vm_fault *vmf);
 vm_fault_t xpmem_pfn_mkwrite(struct vm_fault *vmf);
+
+/* populate.c */
 int xpmem_populate(struct xpmem_attach *att, unsigned long start,
 		   unsigned long end);
+int xpmem_attach_advise(struct file *file, loff_t offset, loff_t len,
+			int advice);
 
 /* access.c */
 int xpmem_access(struct vm_area_struct *vma, unsigned long addr, void *buf,

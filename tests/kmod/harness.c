@@ -463,50 +463,6 @@ void two_nodes(int *a, int *b)
 	*b = nodes[1];
 }
 
-/* NUMA balancing's switch and scan pace, in numa_knobs order */
-const char *const numa_knobs[NUMA_KNOBS] = {
-	"/proc/sys/kernel/numa_balancing",
-	"/sys/kernel/debug/sched/numa_balancing/scan_delay_ms",
-	"/sys/kernel/debug/sched/numa_balancing/scan_period_min_ms",
-};
-
-bool knob_rw(const char *path, char *old, size_t len, const char *val)
-{
-	FILE *f = fopen(path, "r+");
-	bool ok;
-
-	if (!f)
-		return false;
-	ok = !old || fgets(old, (int)len, f);
-	if (ok && val) {
-		rewind(f);
-		ok = fputs(val, f) >= 0;
-	}
-	return !fclose(f) && ok;
-}
-
-/* balancing on, scanning at once and every 10 ms */
-void numa_knobs_fast(void)
-{
-	static const char *const fast[NUMA_KNOBS] = { "1", "0", "10" };
-
-	for (int i = 0; i < NUMA_KNOBS; i++)
-		knob_rw(numa_knobs[i], NULL, 0, fast[i]);
-}
-
-void numa_knobs_restore(char saved[NUMA_KNOBS][32])
-{
-	for (int i = 0; i < NUMA_KNOBS; i++)
-		knob_rw(numa_knobs[i], NULL, 0, saved[i]);
-}
-
-void numa_knobs_save(char saved[NUMA_KNOBS][32])
-{
-	for (int i = 0; i < NUMA_KNOBS; i++)
-		if (!knob_rw(numa_knobs[i], saved[i], 32, NULL))
-			SKIP("no NUMA balancing knob %s", numa_knobs[i]);
-}
-
 uint64_t vmstat(const char *name)
 {
 	unsigned long long v = 0;

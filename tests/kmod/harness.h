@@ -252,15 +252,6 @@ int numa_online_nodes(int *nodes, int max);	/* returns count */
 /* the first two online NUMA nodes; skips the test with fewer */
 void two_nodes(int *a, int *b);
 
-/* NUMA balancing's knobs: the switch, scan delay and minimum period */
-#define NUMA_KNOBS	3
-extern const char *const numa_knobs[NUMA_KNOBS];
-/* read a knob into @old (if not NULL), then write @val (if not NULL) */
-bool knob_rw(const char *path, char *old, size_t len, const char *val);
-void numa_knobs_fast(void);		/* on, scanning every 10 ms */
-void numa_knobs_restore(char saved[NUMA_KNOBS][32]);
-/* each knob's value into @saved; SKIP if a knob is missing */
-void numa_knobs_save(char saved[NUMA_KNOBS][32]);
 uint64_t vmstat(const char *name);
 int first_cpu_of_node(int node);	/* -1: none */
 bool swap_is_active(void);

@@ -512,7 +512,7 @@ static void read_hinted(xpmem_segid_t segid, off_t off0, int cpu,
 TEST_EX(attack_quiet_reads_of_hinted_pages_racing_drops_and_moves_see_only_the_victims_data,
 	T_HEAVY, 120)
 {
-	char saved[NUMA_KNOBS][32];
+	long saved[NUMA_KNOBS];
 	int n0, n1, node, cpu, other;
 	struct census before;
 	struct exporter ex;

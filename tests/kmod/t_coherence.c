@@ -411,7 +411,7 @@ struct hint_window {
  * before the caller checks anything.
  */
 static void scan_window(struct exporter *ex, char *p, int node, int cpu,
-			char saved[NUMA_KNOBS][32], struct hint_window *w)
+			long saved[NUMA_KNOBS], struct hint_window *w)
 {
 	uint64_t mapped0, mapped1, unused;
 
@@ -440,7 +440,7 @@ TEST_EX(numa_hint_pass_costs_no_refault_and_migration_still_zaps, T_HEAVY, 0)
 	uint64_t gone0, gone1, unused;
 	struct hint_window w;
 	struct census c2;
-	char saved[NUMA_KNOBS][32];
+	long saved[NUMA_KNOBS];
 	int n0, n1, node, cpu, tries = 0;
 	struct exporter ex;
 	char *p;
@@ -512,7 +512,7 @@ TEST_EX(reads_through_an_attachment_leave_numa_hinted_pages_where_they_are,
 {
 	int n0, n1, node, cpu, other_cpu;
 	uint64_t hinted, moved;
-	char saved[NUMA_KNOBS][32];
+	long saved[NUMA_KNOBS];
 	struct exporter ex;
 	cpu_set_t cpus;
 

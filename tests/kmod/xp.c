@@ -606,6 +606,35 @@ bool file_write_long(const char *path, long v)
 	return file_write(path, text);
 }
 
+/* NUMA balancing's switch, scan delay and minimum scan period */
+static const char *const numa_knobs[NUMA_KNOBS] = {
+	"/proc/sys/kernel/numa_balancing",
+	"/sys/kernel/debug/sched/numa_balancing/scan_delay_ms",
+	"/sys/kernel/debug/sched/numa_balancing/scan_period_min_ms",
+};
+
+void numa_knobs_save(long saved[NUMA_KNOBS])
+{
+	for (int i = 0; i < NUMA_KNOBS; i++) {
+		saved[i] = file_read_long(numa_knobs[i]);
+		if (saved[i] < 0)
+			SKIP("no NUMA balancing knob %s", numa_knobs[i]);
+	}
+}
+
+void numa_knobs_restore(const long saved[NUMA_KNOBS])
+{
+	for (int i = 0; i < NUMA_KNOBS; i++)
+		file_write_long(numa_knobs[i], saved[i]);
+}
+
+void numa_knobs_fast(void)
+{
+	static const long fast[NUMA_KNOBS] = { 1, 0, 10 };
+
+	numa_knobs_restore(fast);
+}
+
 #define PARAMS	"/sys/module/xpmem/parameters/"
 
 bool param_is_set(const char *name)

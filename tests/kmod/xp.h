@@ -133,6 +133,13 @@ long file_read_long(const char *path);
 bool file_write(const char *path, const char *text);
 bool file_write_long(const char *path, long v);
 
+/* NUMA balancing's knobs: the switch, scan delay and minimum period */
+#define NUMA_KNOBS	3
+/* each knob's value into @saved; SKIP if a knob is missing */
+void numa_knobs_save(long saved[NUMA_KNOBS]);
+void numa_knobs_restore(const long saved[NUMA_KNOBS]);
+void numa_knobs_fast(void);		/* on, scanning at once, every 10 ms */
+
 /* bool parameters of the loaded module, /sys/module/xpmem/parameters/NAME */
 bool param_is_set(const char *name);
 bool param_set(const char *name, bool on);
