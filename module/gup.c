@@ -163,12 +163,20 @@ static struct mmu_notifier *alloc_notifier(struct mm_struct *mm)
 	return &g->mn;
 }
 
-/* after an SRCU grace period: no callback runs, no invalidation is open */
+/*
+ * After an SRCU grace period, no callback runs. Marks may be left: the
+ * last put unlinks us from the mm, so an invalidation another task opened
+ * before it (a thread's MADV_DONTNEED, an exporter's zap racing exit)
+ * ends without telling us. Nothing can look them up any more.
+ */
 static void free_notifier(struct mmu_notifier *mn)
 {
 	struct xpmem_gup_mm *g = to_gup_mm(mn);
+	struct mark *m, *next;
 
-	WARN_ON_ONCE(!list_empty(&g->active));
+	list_for_each_entry_safe(m, next, &g->active, link)
+		if (!m->reserved)
+			kfree(m);
 	kfree(g);
 }
 
