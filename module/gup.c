@@ -21,8 +21,10 @@
  * hook gives them no page: their zap clears a special PTE and nothing
  * else. From ->release on (exit, whose zap follows it), nobody gets one.
  * An invalidation that could not be recorded (no memory for a mark)
- * blinds the hook for everyone until it ends: GUP fails as it does on
- * VM_PFNMAP, nothing is ever mistaken.
+ * blinds the hook for everyone for as long as the notifier lives: an end
+ * that matches no mark may be one whose start came before we were
+ * registered, so counting ends could unblind us too early. GUP fails as
+ * it does on VM_PFNMAP, nothing is ever mistaken.
  *
  * The hook also keeps the core's write-fault paths away from pages it
  * must not touch: an anonymous page is found only while it is exclusive
@@ -71,7 +73,7 @@ struct xpmem_gup_mm {
 	spinlock_t lock;		/* everything below */
 	struct list_head active;	/* marks of invalidations in flight */
 	struct list_head spare;		/* unused reserved marks */
-	unsigned long unrecorded;	/* invalidations in flight with no mark */
+	bool blind;			/* an invalidation went unrecorded */
 	bool dead;			/* ->release ran: the mm is going */
 	struct mark reserve[RESERVED_MARKS];
 };
@@ -104,7 +106,7 @@ static int invalidate_start(struct mmu_notifier *mn,
 		m->range = range;
 		list_add(&m->link, &g->active);
 	} else {
-		g->unrecorded++;
+		g->blind = true;
 	}
 	spin_unlock(&g->lock);
 	return 0;
@@ -129,8 +131,6 @@ static void invalidate_end(struct mmu_notifier *mn,
 			list_add(&found->link, &g->spare);
 			found = NULL;
 		}
-	} else if (g->unrecorded) {
-		g->unrecorded--;
 	}
 	spin_unlock(&g->lock);
 	kfree(found);
@@ -224,7 +224,7 @@ static bool in_invalidation(struct xpmem_gup_mm *g)
 	bool busy;
 
 	spin_lock(&g->lock);
-	busy = g->dead || g->unrecorded;
+	busy = g->dead || g->blind;
 	if (!busy) {
 		list_for_each_entry(m, &g->active, link) {
 			if (m->task == current) {
