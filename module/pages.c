@@ -143,12 +143,16 @@ static long change(struct xpmem_pages *p, unsigned long first,
 	if (!n)
 		return 0;
 	spin_lock(&p->lock);
+	/* nothing mapped, nothing to clear: a detach before any fault */
+	if (!set && !atomic64_read(&p->count))
+		goto out;
 	for (idx = first >> CHUNK_SHIFT;
 	     (bits = next_bits(p, &idx, (end - 1) >> CHUNK_SHIFT)); idx++) {
 		chunk_span(idx, first, end, &lo, &hi);
 		changed += change_bits(bits, lo, hi, set);
 	}
 	atomic64_add(set ? changed : -changed, &p->count);
+out:
 	spin_unlock(&p->lock);
 	return changed;
 }
