@@ -105,7 +105,7 @@ static void attach_free(struct kref *ref)
 	xpmem_charge_release(&att->charge);
 	xpmem_gup_detach(att);
 	xpmem_permit_put(permit);
-	kfree_rcu(att, rcu);
+	kfree(att);		/* out of every list and the registry */
 }
 
 void xpmem_attach_put(struct xpmem_attach *att)

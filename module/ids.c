@@ -11,36 +11,53 @@
  *
  * The registry numbers every live segment, permit and attachment for the
  * netlink dumps, so a dump resumes after the last position it sent (no
- * rescan, no lock held between messages) and walks the entries under RCU.
- * It is sharded, one xarray per kind and shard, an object going to the
- * shard of the CPU that makes it: no global lock either. A position is
- * the shard in the top bits and the index in it below, so positions still
- * grow along a dump. Indexes are the lowest free ones, and index 1 of each
- * shard is reserved for good, so the xarray keeps its first node when the
- * last object goes: a get/attach/detach/release cycle allocates and frees
- * no xarray node (cyclic indexes did, one node a cycle, which was a fifth
- * of the cycle). A dump that spans messages may miss objects made under
- * it either way; the generation number tells it the set changed.
+ * rescan, no lock held between messages). It is sharded, an object going
+ * to the shard of the CPU that makes it: no global lock. A shard is an
+ * array of slots and a stack of the free ones, so numbering an object and
+ * taking it out are a few stores under the shard's lock (an xarray's
+ * allocation and erase were a twentieth of a control cycle). A position
+ * is the shard in the top bits and the slot below, so positions still
+ * grow along a dump. The walk looks at each slot under the shard's lock
+ * and takes a reference on a live object there: an object leaves its slot
+ * before it is freed, so attachments, which nothing else looks up without
+ * a reference, need no RCU grace period. A dump that spans messages may
+ * miss objects made under it; the generation number tells it the set
+ * changed.
  */
 #include "xpmem_internal.h"	/* first: it orders list_bl.h after mm.h */
 
 #include <linux/cpumask.h>
 #include <linux/log2.h>
 #include <linux/random.h>
+#include <linux/overflow.h>
 #include <linux/rculist_bl.h>
 #include <linux/slab.h>
-#include <linux/xarray.h>
+#include <linux/spinlock.h>
 
 #define ID_HASH_BITS	12
 #define SHARD_SHIFT	24		/* index bits of a registry position */
 #define SHARD_INDEX	((1UL << SHARD_SHIFT) - 1)
 #define MAX_SHARDS	64		/* positions must fit a u32 */
-#define RESERVED_INDEX	1		/* keeps each shard's first node */
+#define FIRST_SLOTS	64		/* a shard's slots to begin with */
+#define WALK_BATCH	256		/* slots the walk looks at per lock hold */
 
 static struct hlist_bl_head segments[1 << ID_HASH_BITS];
 static struct hlist_bl_head permits[1 << ID_HASH_BITS];
 
-static struct xarray *registry[XPMEM_KINDS];	/* shards of each kind */
+struct slots {
+	u32 cap;
+	void *obj[];			/* slot 0 unused: position 0 is "out" */
+};
+
+struct shard {
+	spinlock_t lock;		/* everything below and in *slots */
+	struct slots *slots;
+	u32 *free;			/* a stack of free slots, cap deep */
+	u32 nfree;
+	u32 used;			/* slots [1, used) were handed out */
+} ____cacheline_aligned_in_smp;
+
+static struct shard *registry[XPMEM_KINDS];	/* shards of each kind */
 static unsigned int nr_shards;
 static atomic_t registry_gen = ATOMIC_INIT(1);
 
@@ -51,61 +68,114 @@ void xpmem_ids_exit(void)
 	for (kind = 0; kind < XPMEM_KINDS; kind++) {
 		if (!registry[kind])
 			continue;
+		/* every object holds a module reference: all slots are free */
 		for (shard = 0; shard < nr_shards; shard++) {
-			struct xarray *xa = &registry[kind][shard];
-
-			xa_release(xa, RESERVED_INDEX);
-			/* every object holds a module reference */
-			WARN_ON(!xa_empty(xa));
-			xa_destroy(xa);
+			kvfree(registry[kind][shard].slots);
+			kvfree(registry[kind][shard].free);
 		}
 		kfree(registry[kind]);
 		registry[kind] = NULL;
 	}
 }
 
+static struct slots *slots_alloc(u32 cap, u32 **free)
+{
+	struct slots *sl = kvzalloc(struct_size(sl, obj, cap),
+				    GFP_KERNEL_ACCOUNT);
+
+	*free = kvmalloc_array(cap, sizeof(**free), GFP_KERNEL_ACCOUNT);
+	if (!sl || !*free) {
+		kvfree(sl);
+		kvfree(*free);
+		return NULL;
+	}
+	sl->cap = cap;
+	return sl;
+}
+
 int xpmem_ids_init(void)
 {
 	unsigned int kind, shard;
-	int ret;
 
 	nr_shards = min_t(unsigned int, MAX_SHARDS,
 			  roundup_pow_of_two(num_possible_cpus()));
 	for (kind = 0; kind < XPMEM_KINDS; kind++) {
-		registry[kind] = kcalloc(nr_shards, sizeof(struct xarray),
+		registry[kind] = kcalloc(nr_shards, sizeof(struct shard),
 					 GFP_KERNEL);
 		if (!registry[kind])
-			goto err_nomem;
+			goto err;
 		for (shard = 0; shard < nr_shards; shard++) {
-			xa_init_flags(&registry[kind][shard], XA_FLAGS_ALLOC1);
-			ret = xa_reserve(&registry[kind][shard], RESERVED_INDEX,
-					 GFP_KERNEL);
-			if (ret)
+			struct shard *sh = &registry[kind][shard];
+
+			spin_lock_init(&sh->lock);
+			sh->used = 1;
+			sh->slots = slots_alloc(FIRST_SLOTS, &sh->free);
+			if (!sh->slots)
 				goto err;
 		}
 	}
 	return 0;
 
-err_nomem:
-	ret = -ENOMEM;
 err:
 	xpmem_ids_exit();
-	return ret;
+	return -ENOMEM;
+}
+
+/*
+ * Double @sh's slots, which hold @cap; may sleep. 0, or -ENOMEM, or
+ * -ENOSPC when positions would not fit.
+ */
+static int grow(struct shard *sh, u32 cap)
+{
+	struct slots *sl, *old = NULL;
+	u32 *free, *old_free = NULL;
+
+	if (cap * 2 > SHARD_INDEX + 1)
+		return -ENOSPC;
+	sl = slots_alloc(cap * 2, &free);
+	if (!sl)
+		return -ENOMEM;
+	spin_lock(&sh->lock);
+	if (sh->slots->cap == cap) {	/* nobody grew it meanwhile */
+		old = sh->slots;
+		old_free = sh->free;
+		memcpy(sl->obj, old->obj, cap * sizeof(old->obj[0]));
+		memcpy(free, old_free, sh->nfree * sizeof(free[0]));
+		sh->slots = sl;
+		sh->free = free;
+		sl = NULL;
+		free = NULL;
+	}
+	spin_unlock(&sh->lock);
+	kvfree(sl);
+	kvfree(free);
+	kvfree(old);			/* walks read slots under the lock */
+	kvfree(old_free);
+	return 0;
 }
 
 /* Number @obj in the registry of @kind; *id is its dump position. */
 int xpmem_registry_add(enum xpmem_kind kind, void *obj, u32 *id)
 {
 	unsigned int shard = raw_smp_processor_id() & (nr_shards - 1);
-	u32 index;
+	struct shard *sh = &registry[kind][shard];
+	u32 slot, cap;
 	int ret;
 
-	ret = xa_alloc(&registry[kind][shard], &index, obj,
-		       XA_LIMIT(RESERVED_INDEX + 1, SHARD_INDEX),
-		       GFP_KERNEL_ACCOUNT);
-	if (ret < 0)
-		return ret;
-	*id = (shard << SHARD_SHIFT) | index;
+	for (;;) {
+		spin_lock(&sh->lock);
+		cap = sh->slots->cap;
+		if (sh->nfree || sh->used < cap)
+			break;
+		spin_unlock(&sh->lock);
+		ret = grow(sh, cap);
+		if (ret)
+			return ret;
+	}
+	slot = sh->nfree ? sh->free[--sh->nfree] : sh->used++;
+	sh->slots->obj[slot] = obj;
+	spin_unlock(&sh->lock);
+	*id = (shard << SHARD_SHIFT) | slot;
 	atomic_inc(&registry_gen);
 	return 0;
 }
@@ -114,10 +184,15 @@ int xpmem_registry_add(enum xpmem_kind kind, void *obj, u32 *id)
 void xpmem_registry_del(enum xpmem_kind kind, u32 *id)
 {
 	u32 old = xchg(id, 0);
+	struct shard *sh;
 
 	if (!old)
 		return;
-	xa_erase(&registry[kind][old >> SHARD_SHIFT], old & SHARD_INDEX);
+	sh = &registry[kind][old >> SHARD_SHIFT];
+	spin_lock(&sh->lock);
+	sh->slots->obj[old & SHARD_INDEX] = NULL;
+	sh->free[sh->nfree++] = old & SHARD_INDEX;
+	spin_unlock(&sh->lock);
 	atomic_inc(&registry_gen);
 }
 
@@ -143,30 +218,35 @@ static bool tryget(enum xpmem_kind kind, void *obj)
 /*
  * The first live object of @kind at position *pos or after it, with a
  * reference the caller drops (xpmem_*_put); *pos becomes its position.
- * Objects are freed after an RCU grace period, so the walk needs no lock;
- * xa_find() skips the reserved entries.
+ * The shard's lock keeps each slot's object from being freed while it is
+ * looked at; it is let go every WALK_BATCH slots.
  */
 void *xpmem_registry_next(enum xpmem_kind kind, unsigned long *pos)
 {
 	unsigned long shard = *pos >> SHARD_SHIFT;
-	unsigned long index = *pos & SHARD_INDEX;
-	void *obj = NULL;
+	unsigned long slot = max(*pos & SHARD_INDEX, 1UL);
 
-	rcu_read_lock();
-	for (; shard < nr_shards; shard++, index = 0) {
-		struct xarray *xa = &registry[kind][shard];
+	for (; shard < nr_shards; shard++, slot = 1) {
+		struct shard *sh = &registry[kind][shard];
+		unsigned long batch_end;
 
-		for (obj = xa_find(xa, &index, SHARD_INDEX, XA_PRESENT); obj;
-		     obj = xa_find_after(xa, &index, SHARD_INDEX, XA_PRESENT)) {
-			if (tryget(kind, obj)) {
-				*pos = (shard << SHARD_SHIFT) | index;
-				goto out;
+		do {
+			spin_lock(&sh->lock);
+			batch_end = min_t(unsigned long, sh->used,
+					  slot + WALK_BATCH);
+			for (; slot < batch_end; slot++) {
+				void *obj = sh->slots->obj[slot];
+
+				if (obj && tryget(kind, obj)) {
+					spin_unlock(&sh->lock);
+					*pos = (shard << SHARD_SHIFT) | slot;
+					return obj;
+				}
 			}
-		}
+			spin_unlock(&sh->lock);
+		} while (slot < READ_ONCE(sh->used));
 	}
-out:
-	rcu_read_unlock();
-	return obj;
+	return NULL;
 }
 
 static s64 random_id(void)

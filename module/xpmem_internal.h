@@ -193,7 +193,6 @@ struct xpmem_attach {
 	struct xpmem_pages pages;
 	/* 4 KiB page tables (read) vs a 2 MiB PMD (write) in one block */
 	struct rw_semaphore huge_sem;
-	struct rcu_head rcu;
 };
 
 /* ids.c: ids, and every live object numbered for the dumps */

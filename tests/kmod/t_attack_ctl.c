@@ -207,7 +207,7 @@ static void dump_uids(int cmd, int attr, struct seen_uids *s)
 static const struct {
 	int cmd, attr;
 	const char *what;
-} dumps[] = {
+} dumps_of[] = {
 	{ XPMEM_NL_CMD_GET_SEGMENTS, XPMEM_A_SEGMENT_UID, "segments" },
 	{ XPMEM_NL_CMD_GET_PERMITS, XPMEM_A_ATTACHMENT_UID, "permits" },
 	{ XPMEM_NL_CMD_GET_ATTACHMENTS, XPMEM_A_ATTACHMENT_UID, "attachments" },
@@ -232,10 +232,10 @@ TEST(attack_unprivileged_dumps_show_none_of_roots_objects)
 		peer_exit(0);
 	}
 	recv_u64(&ch);
-	for (size_t i = 0; i < sizeof(dumps) / sizeof(dumps[0]); i++) {
-		dump_uids(dumps[i].cmd, dumps[i].attr, &s);
+	for (size_t i = 0; i < sizeof(dumps_of) / sizeof(dumps_of[0]); i++) {
+		dump_uids(dumps_of[i].cmd, dumps_of[i].attr, &s);
 		CHECK(s.root, "root's own %s dump lists nothing of root",
-		      dumps[i].what);
+		      dumps_of[i].what);
 	}
 	pid = fork_nobody(NULL);
 	if (pid == 0) {
@@ -245,13 +245,13 @@ TEST(attack_unprivileged_dumps_show_none_of_roots_objects)
 
 		attach_ok(get_ok(make_ok(buf, PAGE_SZ, 0600), XPMEM_RDONLY), 0,
 			  PAGE_SZ);
-		for (size_t i = 0; i < sizeof(dumps) / sizeof(dumps[0]); i++) {
-			dump_uids(dumps[i].cmd, dumps[i].attr, &s);
+		for (size_t i = 0; i < sizeof(dumps_of) / sizeof(dumps_of[0]); i++) {
+			dump_uids(dumps_of[i].cmd, dumps_of[i].attr, &s);
 			CHECK(!s.foreign, "the %s dump shows uid %d %d entries "
-			      "of other uids (the first: uid %u)", dumps[i].what,
+			      "of other uids (the first: uid %u)", dumps_of[i].what,
 			      NOBODY, s.foreign, s.first_foreign);
 			CHECK(s.own, "the %s dump hides uid %d's own objects",
-			      dumps[i].what, NOBODY);
+			      dumps_of[i].what, NOBODY);
 		}
 		peer_exit(0);
 	}
@@ -263,6 +263,66 @@ TEST(attack_unprivileged_dumps_show_none_of_roots_objects)
 }
 
 /* attach as a fresh process: 0 or the errno */
+/* get + attach + detach + release of one page of @segid for @secs */
+static long cycle_for(xpmem_segid_t segid, double secs)
+{
+	double end = now_sec() + secs;
+	long n;
+
+	for (n = 0; now_sec() < end; n++) {
+		xpmem_apid_t apid = get_ok(segid, XPMEM_RDONLY);
+
+		detach_ok(attach_ok(apid, 0, PAGE_SZ));
+		CHECK_SYS(xpmem_release(apid));
+	}
+	return n;
+}
+
+/*
+ * The dumps walk every live segment, permit and attachment, while objects
+ * come and go in the same slots: nobody dumps all three kinds in a loop
+ * while nobody and root run control cycles. An attachment is freed
+ * without an RCU grace period once it leaves the registry, so a walk that
+ * looked at a freed one would show in KASAN's or the slab poison's report.
+ * Every dump completes and shows nobody only its own objects.
+ */
+TEST_EX(attack_dumps_racing_control_cycles_complete_and_show_only_own_objects,
+	0, 120)
+{
+	struct census before;
+	struct exporter ex;
+	pid_t dumper, cycler;
+
+	attack_begin(&before);
+	victim_start(&ex, 1, 0666);
+	dumper = fork_nobody(NULL);
+	if (dumper == 0) {
+		double end = now_sec() + 2.5;
+		struct seen_uids s;
+		long dumps = 0;
+
+		while (now_sec() < end) {
+			for (size_t i = 0; i < 3; i++, dumps++) {
+				dump_uids(dumps_of[i].cmd, dumps_of[i].attr, &s);
+				CHECK(!s.foreign, "the %s dump shows %d entries of other uids",
+				      dumps_of[i].what, s.foreign);
+			}
+		}
+		note("%ld dumps", dumps);
+		peer_exit(0);
+	}
+	cycler = fork_nobody(NULL);
+	if (cycler == 0) {
+		note("nobody: %ld cycles", cycle_for(ex.segid, 2.0));
+		peer_exit(0);
+	}
+	note("root: %ld cycles", cycle_for(ex.segid, 2.0));
+	WAIT_OK(cycler);
+	WAIT_OK(dumper);
+	exporter_quit(&ex);
+	attack_end(&before);
+}
+
 static int attach_in_child(xpmem_segid_t segid, size_t size)
 {
 	pid_t pid = fork_plain();
