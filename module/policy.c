@@ -112,6 +112,8 @@ static struct xpmem_job *job_of_cgroup(struct cgroup *cgrp)
 	struct xpmem_job *job, *found = NULL;
 	unsigned long id;
 
+	if (xa_empty(&jobs))		/* no batch system: no walk */
+		return NULL;
 	rcu_read_lock();
 	xa_for_each(&jobs, id, job) {
 		if (cgroup_is_descendant(cgrp, rcu_dereference(job->cgrp)) &&
@@ -287,6 +289,8 @@ static struct rule *first_match(int action, struct xpmem_segment *seg)
 	struct rule *rule;
 	unsigned long id;
 
+	if (xa_empty(&rules))		/* most sites: no walk at each GET */
+		return NULL;
 	xa_for_each(&rules, id, rule) {
 		if (rule->r.action == action && rule_matches(&rule->r, seg)) {
 			atomic64_inc(&rule->hits);
