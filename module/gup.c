@@ -165,9 +165,10 @@ static struct mmu_notifier *alloc_notifier(struct mm_struct *mm)
 
 /*
  * After an SRCU grace period, no callback runs. Marks may be left: the
- * last put unlinks us from the mm, so an invalidation another task opened
- * before it (a thread's MADV_DONTNEED, an exporter's zap racing exit)
- * ends without telling us. Nothing can look them up any more.
+ * last put (or ->release at exit) unlinks us from the mm, so an
+ * invalidation another task opened before it without the mm's mmap_lock
+ * (an exporter's zap, reclaim, migration) ends without telling us.
+ * Nothing can look them up any more.
  */
 static void free_notifier(struct mmu_notifier *mn)
 {

@@ -28,8 +28,8 @@
 
 #include <linux/cpumask.h>
 #include <linux/log2.h>
-#include <linux/random.h>
 #include <linux/overflow.h>
+#include <linux/random.h>
 #include <linux/rculist_bl.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>

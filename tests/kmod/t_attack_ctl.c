@@ -2,9 +2,10 @@
 /*
  * t_attack_ctl.c - an unprivileged attacker against the control plane
  * and the limits: every admin operation of the netlink family, joining
- * the events group by bind(), what the dumps show of other users, the
- * attached-bytes quota across forked children, siblings and simultaneous
- * attaches, and the default per-uid segment limit.
+ * the events group by bind(), what the dumps show of other users (also
+ * while objects come and go under them), the attached-bytes quota across
+ * forked children, siblings and simultaneous attaches, and the default
+ * per-uid segment limit.
  *
  * The attacker (uid 65534) is a forked child; every case ends with the
  * leak check of attack.h. Cases that change the policy reset it after.
@@ -207,7 +208,7 @@ static void dump_uids(int cmd, int attr, struct seen_uids *s)
 static const struct {
 	int cmd, attr;
 	const char *what;
-} dumps_of[] = {
+} dumps[] = {
 	{ XPMEM_NL_CMD_GET_SEGMENTS, XPMEM_A_SEGMENT_UID, "segments" },
 	{ XPMEM_NL_CMD_GET_PERMITS, XPMEM_A_ATTACHMENT_UID, "permits" },
 	{ XPMEM_NL_CMD_GET_ATTACHMENTS, XPMEM_A_ATTACHMENT_UID, "attachments" },
@@ -232,10 +233,10 @@ TEST(attack_unprivileged_dumps_show_none_of_roots_objects)
 		peer_exit(0);
 	}
 	recv_u64(&ch);
-	for (size_t i = 0; i < sizeof(dumps_of) / sizeof(dumps_of[0]); i++) {
-		dump_uids(dumps_of[i].cmd, dumps_of[i].attr, &s);
+	for (size_t i = 0; i < sizeof(dumps) / sizeof(dumps[0]); i++) {
+		dump_uids(dumps[i].cmd, dumps[i].attr, &s);
 		CHECK(s.root, "root's own %s dump lists nothing of root",
-		      dumps_of[i].what);
+		      dumps[i].what);
 	}
 	pid = fork_nobody(NULL);
 	if (pid == 0) {
@@ -245,13 +246,13 @@ TEST(attack_unprivileged_dumps_show_none_of_roots_objects)
 
 		attach_ok(get_ok(make_ok(buf, PAGE_SZ, 0600), XPMEM_RDONLY), 0,
 			  PAGE_SZ);
-		for (size_t i = 0; i < sizeof(dumps_of) / sizeof(dumps_of[0]); i++) {
-			dump_uids(dumps_of[i].cmd, dumps_of[i].attr, &s);
+		for (size_t i = 0; i < sizeof(dumps) / sizeof(dumps[0]); i++) {
+			dump_uids(dumps[i].cmd, dumps[i].attr, &s);
 			CHECK(!s.foreign, "the %s dump shows uid %d %d entries "
-			      "of other uids (the first: uid %u)", dumps_of[i].what,
+			      "of other uids (the first: uid %u)", dumps[i].what,
 			      NOBODY, s.foreign, s.first_foreign);
 			CHECK(s.own, "the %s dump hides uid %d's own objects",
-			      dumps_of[i].what, NOBODY);
+			      dumps[i].what, NOBODY);
 		}
 		peer_exit(0);
 	}
@@ -262,7 +263,6 @@ TEST(attack_unprivileged_dumps_show_none_of_roots_objects)
 	attack_end(&before);
 }
 
-/* attach as a fresh process: 0 or the errno */
 /* get + attach + detach + release of one page of @segid for @secs */
 static long cycle_for(xpmem_segid_t segid, double secs)
 {
@@ -299,16 +299,17 @@ TEST_EX(attack_dumps_racing_control_cycles_complete_and_show_only_own_objects,
 	if (dumper == 0) {
 		double end = now_sec() + 2.5;
 		struct seen_uids s;
-		long dumps = 0;
+		long n = 0;
 
 		while (now_sec() < end) {
-			for (size_t i = 0; i < 3; i++, dumps++) {
-				dump_uids(dumps_of[i].cmd, dumps_of[i].attr, &s);
+			/* the three object dumps, not the stats */
+			for (size_t i = 0; i < 3; i++, n++) {
+				dump_uids(dumps[i].cmd, dumps[i].attr, &s);
 				CHECK(!s.foreign, "the %s dump shows %d entries of other uids",
-				      dumps_of[i].what, s.foreign);
+				      dumps[i].what, s.foreign);
 			}
 		}
-		note("%ld dumps", dumps);
+		note("%ld dumps", n);
 		peer_exit(0);
 	}
 	cycler = fork_nobody(NULL);
@@ -323,6 +324,7 @@ TEST_EX(attack_dumps_racing_control_cycles_complete_and_show_only_own_objects,
 	attack_end(&before);
 }
 
+/* attach as a fresh process: 0 or the errno */
 static int attach_in_child(xpmem_segid_t segid, size_t size)
 {
 	pid_t pid = fork_plain();

@@ -14,7 +14,6 @@
 #include <linux/mempolicy.h>
 #include <pthread.h>
 #include <stdio.h>
-#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -24,23 +23,6 @@
 #include <unistd.h>
 
 #include "attack.h"
-
-#define GUP_KNOB	"/sys/module/xpmem/parameters/gup_attachments"
-
-static bool set_gup(bool on)
-{
-	return param_set("gup_attachments", on);
-}
-
-/* GUP attachments need a kernel with the find_special_page hook, and root */
-static void require_gup(void)
-{
-	if (access(GUP_KNOB, F_OK))
-		SKIP("no %s: the kernel has no hook for GUP attachments",
-		     GUP_KNOB);
-	if (access(GUP_KNOB, W_OK))
-		SKIP("cannot write %s: %s", GUP_KNOB, errname(errno));
-}
 
 /* ATTACH reads the parameter: it is Y for this one call only */
 static char *attach_gup(xpmem_apid_t apid, off_t off, size_t size)
@@ -549,65 +531,6 @@ TEST_EX(attack_revoking_the_segment_of_a_gup_attachment_mid_copy_leaks_nothing,
 	send_u64(&ch, 0);
 	WAIT_OK(pid);
 	loop_teardown(&l);
-	exporter_quit(&ex);
-	attack_end(&before);
-}
-
-struct zapper {
-	struct exporter *ex;
-	size_t len;
-	volatile bool stop;
-};
-
-static void *zap_until_stopped(void *arg)
-{
-	struct zapper *c = arg;
-
-	while (!c->stop)
-		ex_do(c->ex, EX_CHURN, 0, c->len, 1);
-	return NULL;
-}
-
-/*
- * The exporter's invalidations zap attachers' mms from its own task. An
- * attacher that exits meanwhile unlinks its GUP notifier first, so the
- * exporter's zap never ends there; the notifier's free must take that in
- * its stride (no warning, no leaked mark: the kernel log scan checks).
- */
-TEST_EX(gup_attachers_exiting_in_the_middle_of_the_exporters_zaps,
-	T_HEAVY, 300)
-{
-	const size_t pages = 4096;
-	struct zapper c = { .len = PAGES(pages) };
-	struct census before;
-	struct exporter ex;
-	pthread_t t;
-	int exits;
-
-	attack_begin(&before);
-	require_gup();
-	victim_start(&ex, pages, 0666);
-	c.ex = &ex;
-	CHECK(set_gup(true), "cannot set %s", GUP_KNOB);
-	CHECK_EQ(pthread_create(&t, NULL, zap_until_stopped, &c), 0);
-	for (exits = 0; exits < 40; exits++) {
-		pid_t pid = fork_as(NOBODY, NULL);
-
-		if (pid == 0) {
-			volatile char *p = attach_ok(get_ok(ex.segid, XPMEM_RDONLY),
-						     0, PAGES(pages));
-			double end = now_sec() + 0.01 * (1 + exits % 5);
-
-			while (now_sec() < end)
-				for (size_t i = 0; i < pages; i++)
-					(void)p[PAGES(i)];
-			_exit(0);		/* with the attachment mapped */
-		}
-		WAIT_OK(pid);
-	}
-	c.stop = true;
-	pthread_join(t, NULL);
-	set_gup(false);
 	exporter_quit(&ex);
 	attack_end(&before);
 }

@@ -660,6 +660,20 @@ bool param_set(const char *name, bool on)
 	return file_write(path, on ? "Y" : "N");
 }
 
+bool set_gup(bool on)
+{
+	return param_set("gup_attachments", on);
+}
+
+void require_gup(void)
+{
+	if (access(GUP_KNOB, F_OK))
+		SKIP("no %s: the kernel has no hook for GUP attachments",
+		     GUP_KNOB);
+	if (access(GUP_KNOB, W_OK))
+		SKIP("cannot write %s: %s", GUP_KNOB, errname(errno));
+}
+
 #define NR_HUGEPAGES	"/proc/sys/vm/nr_hugepages"
 
 /* nr_hugepages (2 MiB) raised to at least n; the old value, or -1 */

@@ -144,6 +144,11 @@ void numa_knobs_fast(void);		/* on, scanning at once, every 10 ms */
 bool param_is_set(const char *name);
 bool param_set(const char *name, bool on);
 
+/* gup_attachments: GUP attachments need the find_special_page hook and root */
+#define GUP_KNOB	"/sys/module/xpmem/parameters/gup_attachments"
+bool set_gup(bool on);
+void require_gup(void);		/* or SKIP */
+
 /* nr_hugepages (2 MiB pages) raised to at least n: the old value, or -1 */
 long hugepages_reserve(long n);
 /* and put back */
