@@ -96,8 +96,6 @@ static void attach_free(struct kref *ref)
 	/* every VMA is gone, so every bit should be too */
 	xpmem_attach_count_mapped(att, -xpmem_pages_destroy(&att->pages));
 	if (att->charged) {
-		atomic_dec(&seg->attach_count);
-		atomic_dec(&permit->attach_count);
 		xpmem_account_add(&att->charge, attachments, -1);
 		xpmem_account_add(&att->charge, attached_bytes,
 				  -(s64)(att->src_end - att->src_start));
@@ -205,16 +203,6 @@ static struct xpmem_attach *find_pending(struct xpmem_segment *seg,
 	return att;
 }
 
-static bool permit_revoked(struct xpmem_attach *att)
-{
-	bool revoked;
-
-	mutex_lock(&att->permit->lock);
-	revoked = att->permit->revoked;
-	mutex_unlock(&att->permit->lock);
-	return revoked;
-}
-
 /* the attachment becomes what the new VMA maps */
 static void bind_vma(struct xpmem_attach *att, unsigned long start,
 		     unsigned long end)
@@ -242,7 +230,7 @@ int xpmem_attach_mmap_prepare(struct xpmem_segment *seg,
 	att = find_pending(seg, desc->pgoff, pages, false);
 	if (!att)
 		return -EACCES;
-	if (permit_revoked(att))
+	if (READ_ONCE(att->permit->revoked))
 		return -ENOENT;
 	/* GUP refuses VM_PFNMAP and VM_IO; VM_MIXEDMAP asks the hook */
 	vma_desc_set_flags(desc, VMA_DONTEXPAND_BIT, VMA_DONTDUMP_BIT,
@@ -281,7 +269,7 @@ int xpmem_attach_mmap(struct xpmem_segment *seg, struct vm_area_struct *vma)
 	att = find_pending(seg, vma->vm_pgoff, vma_pages(vma), true);
 	if (!att)
 		return -EACCES;
-	if (permit_revoked(att))
+	if (READ_ONCE(att->permit->revoked))
 		return -ENOENT;
 	/* GUP refuses VM_PFNMAP and VM_IO; VM_MIXEDMAP asks the hook */
 	xpmem_vm_flags_set(vma, (att->gup ? VM_MIXEDMAP : VM_PFNMAP | VM_IO) |
@@ -387,8 +375,6 @@ static int publish(struct xpmem_attach *att)
 	}
 	/* from here on attach_free() uncharges */
 	att->charged = true;
-	atomic_inc(&seg->attach_count);
-	atomic_inc(&permit->attach_count);
 	xpmem_account_add(&att->charge, attachments, 1);
 
 	ret = xpmem_registry_add(XPMEM_ATTACHMENTS, att, &att->dump_id);
@@ -615,4 +601,32 @@ void xpmem_attach_zap_all(struct xpmem_permit *permit)
 	list_for_each_entry(att, &permit->attachments, permit_link)
 		xpmem_segment_zap(permit->seg, att->src_start, att->src_end);
 	mutex_unlock(&permit->lock);
+}
+
+/*
+ * How many attachments @seg and @permit have, for the dumps: counted on
+ * their lists rather than kept in counters the control path would update.
+ */
+u32 xpmem_segment_attachments(struct xpmem_segment *seg)
+{
+	struct xpmem_attach *att;
+	u32 n = 0;
+
+	spin_lock(&seg->attach_lock);
+	list_for_each_entry(att, &seg->attachments, seg_link)
+		n++;
+	spin_unlock(&seg->attach_lock);
+	return n;
+}
+
+u32 xpmem_permit_attachments(struct xpmem_permit *permit)
+{
+	struct xpmem_attach *att;
+	u32 n = 0;
+
+	mutex_lock(&permit->lock);
+	list_for_each_entry(att, &permit->attachments, permit_link)
+		n++;
+	mutex_unlock(&permit->lock);
+	return n;
 }

@@ -123,7 +123,7 @@ static int put_segment(struct sk_buff *skb, void *obj)
 	    nla_put_u32(skb, XPMEM_A_SEGMENT_PERMITS,
 			atomic_read(&seg->permit_count)) ||
 	    nla_put_u32(skb, XPMEM_A_SEGMENT_ATTACHMENTS,
-			atomic_read(&seg->attach_count)) ||
+			xpmem_segment_attachments(seg)) ||
 	    nla_put_u64_64bit(skb, XPMEM_A_SEGMENT_MAPPED_PAGES,
 			      atomic64_read(&seg->mapped_pages),
 			      XPMEM_A_SEGMENT_PAD))
@@ -155,7 +155,7 @@ static int put_permit_entry(struct sk_buff *skb, void *obj)
 
 	return put_permit(skb, permit, permit->tgid) ?:
 	       nla_put_u32(skb, XPMEM_A_ATTACHMENT_ATTACHMENTS,
-			   atomic_read(&permit->attach_count));
+			   xpmem_permit_attachments(permit));
 }
 
 static int put_attachment(struct sk_buff *skb, void *obj)
@@ -306,12 +306,14 @@ static int put_account(struct sk_buff *skb, void *obj)
 
 int xpmem_nl_get_stats_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct stats_line global = { XPMEM_SCOPE_GLOBAL, &xpmem_global };
+	struct xpmem_account sum;
+	struct stats_line global = { XPMEM_SCOPE_GLOBAL, &sum };
 	struct sk_buff *msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	void *hdr;
 
 	if (!msg)
 		return -ENOMEM;
+	xpmem_global_account(&sum);
 	hdr = genlmsg_put_reply(msg, info, &xpmem_genl_family, 0,
 				XPMEM_NL_CMD_GET_STATS);
 	if (!hdr || put_account(msg, &global)) {
@@ -389,13 +391,15 @@ static int put_job_stats(struct sk_buff *skb, void *obj)
  */
 int xpmem_nl_get_stats_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	struct stats_line global = { XPMEM_SCOPE_GLOBAL, &xpmem_global };
+	struct xpmem_account sum;
+	struct stats_line global = { XPMEM_SCOPE_GLOBAL, &sum };
 	struct reader rd;
 	int ret = 0;
 
 	reader_of(cb, &rd);
 	cb->seq = xpmem_policy_gen();
 	if (cb->args[0] == 0) {
+		xpmem_global_account(&sum);
 		ret = put_msg(skb, cb, XPMEM_NL_CMD_GET_STATS, put_account,
 			      &global);
 		if (!ret)

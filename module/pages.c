@@ -191,7 +191,10 @@ bool xpmem_pages_any(struct xpmem_pages *p, unsigned long first,
 	return any;
 }
 
-/* Free the record; returns how many pages it still counted. */
+/*
+ * Free the record; returns how many pages it still counted. Its owner is
+ * off every list that could count into it, so a read is enough.
+ */
 long xpmem_pages_destroy(struct xpmem_pages *p)
 {
 	unsigned long idx;
@@ -203,5 +206,5 @@ long xpmem_pages_destroy(struct xpmem_pages *p)
 			kfree(c);
 		xa_destroy(&p->chunks);
 	}
-	return atomic64_xchg(&p->count, 0);
+	return atomic64_read(&p->count);
 }

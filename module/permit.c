@@ -22,7 +22,7 @@ static void permit_free(struct kref *ref)
 
 	xpmem_segment_put(permit->seg);
 	xpmem_charge_release(&permit->charge);
-	kfree_rcu(permit, rcu);
+	kfree(permit);		/* out of the hash: no lookup can reach it */
 }
 
 void xpmem_permit_put(struct xpmem_permit *permit)
@@ -68,47 +68,61 @@ static bool mode_allows(struct xpmem_segment *seg, int flags)
  * PTEs away and, when called in its process, unmap them (RELEASE detaches
  * them, as the lineage). Attachments that stay mapped (a revocation from
  * outside) SIGBUS on their next touch. Drops the live reference.
+ *
+ * Once revoked is set under permit->lock, publish() adds no attachment.
+ * So a permit with none then (the common RELEASE, after DETACH) has no
+ * fault to wait for and no PTE to take: only one with attachments takes
+ * seg->sem, which waits out the faults that checked revoked before it was
+ * set; the ones after it see it (xpmem_enter_source()).
  */
 void xpmem_permit_revoke(struct xpmem_permit *permit)
 {
 	struct xpmem_segment *seg = permit->seg;
+	bool attached;
 
-	/* under both: ->mmap checks one, faults the other */
-	down_write(&seg->sem);
 	mutex_lock(&permit->lock);
 	if (permit->revoked) {
 		mutex_unlock(&permit->lock);
-		up_write(&seg->sem);
 		return;
 	}
 	WRITE_ONCE(permit->revoked, true);
+	attached = !list_empty(&permit->attachments);
 	mutex_unlock(&permit->lock);
-	xpmem_attach_zap_all(permit);
-	up_write(&seg->sem);
+	if (attached) {
+		down_write(&seg->sem);
+		xpmem_attach_zap_all(permit);
+		up_write(&seg->sem);
+	}
 
 	xpmem_permit_unhash(permit);
 	xpmem_registry_del(XPMEM_PERMITS, &permit->dump_id);
-	xpmem_attach_unmap_all(permit);
+	if (attached)
+		xpmem_attach_unmap_all(permit);
 	atomic_dec(&seg->permit_count);
 	xpmem_account_add(&permit->charge, permits, -1);
 	xpmem_permit_put(permit);	/* the live reference */
 }
 
-/* RELEASE, or a failed GET: off the owner's list, then revoked. */
-static bool unlink_from_owner(struct xpmem_permit *permit,
+/* Under proc->lock: the owner's list lets go; its reference is the caller's. */
+static void disown(struct xpmem_permit *permit)
+{
+	list_del_init(&permit->owner_link);
+	WRITE_ONCE(permit->owner, NULL);
+}
+
+/* A failed GET: off the owner's list, if still on it, then revoked. */
+static void unlink_from_owner(struct xpmem_permit *permit,
 			      struct xpmem_proc *proc)
 {
 	mutex_lock(&proc->lock);
 	if (permit->owner != proc) {
 		mutex_unlock(&proc->lock);
-		return false;
+		return;
 	}
-	list_del_init(&permit->owner_link);
-	permit->owner = NULL;
+	disown(permit);
 	mutex_unlock(&proc->lock);
 	xpmem_permit_revoke(permit);
 	xpmem_permit_put(permit);	/* the owner's list */
-	return true;
 }
 
 long xpmem_get(struct xpmem_proc *proc, struct xpmem_cmd_get __user *arg)
@@ -137,7 +151,8 @@ long xpmem_get(struct xpmem_proc *proc, struct xpmem_cmd_get __user *arg)
 	permit = kzalloc(sizeof(*permit), GFP_KERNEL_ACCOUNT);
 	if (!permit)
 		goto err_seg;
-	kref_init(&permit->ref);	/* the live reference, dropped by revoke */
+	/* the live one, dropped by revoke, and the owner's list's */
+	refcount_set(&permit->ref.refcount, 2);
 	INIT_HLIST_BL_NODE(&permit->id_node);
 	INIT_LIST_HEAD(&permit->owner_link);
 	INIT_LIST_HEAD(&permit->attachments);
@@ -147,7 +162,7 @@ long xpmem_get(struct xpmem_proc *proc, struct xpmem_cmd_get __user *arg)
 	permit->flags = cmd.flags;
 	permit->tgid = current->tgid;
 	permit->uid = current_euid();
-	ret = xpmem_charge_current(&permit->charge);
+	ret = xpmem_charge_current(&permit->charge, proc);
 	if (ret)
 		goto err_permit;
 
@@ -173,7 +188,6 @@ long xpmem_get(struct xpmem_proc *proc, struct xpmem_cmd_get __user *arg)
 		goto err_registry;
 	}
 	permit->owner = proc;
-	kref_get(&permit->ref);		/* the owner's list */
 	list_add_tail(&permit->owner_link, &proc->permits);
 	xpmem_permit_hash(permit);
 	mutex_unlock(&proc->lock);
@@ -189,6 +203,7 @@ long xpmem_get(struct xpmem_proc *proc, struct xpmem_cmd_get __user *arg)
 err_registry:
 	xpmem_registry_del(XPMEM_PERMITS, &permit->dump_id);
 err_permit:
+	xpmem_permit_put(permit);	/* the owner's list's, never taken */
 	xpmem_permit_put(permit);	/* drops the segment reference too */
 	return ret;
 err_seg:
@@ -201,20 +216,22 @@ long xpmem_release(struct xpmem_proc *proc,
 {
 	struct xpmem_cmd_release cmd;
 	struct xpmem_permit *permit;
-	long ret = 0;
+	bool someone_elses;
 
 	if (copy_from_user(&cmd, arg, sizeof(cmd)))
 		return -EFAULT;
 	if (cmd.apid <= 0)
 		return -EINVAL;
-	permit = xpmem_permit_find(cmd.apid);
+	mutex_lock(&proc->lock);
+	permit = xpmem_permit_find_owned(cmd.apid, proc, &someone_elses);
+	if (permit)
+		disown(permit);
+	mutex_unlock(&proc->lock);
 	if (!permit)
-		return -ENOENT;
-
-	if (!unlink_from_owner(permit, proc))
-		ret = -EACCES;
-	xpmem_permit_put(permit);
-	return ret;
+		return someone_elses ? -EACCES : -ENOENT;
+	xpmem_permit_revoke(permit);
+	xpmem_permit_put(permit);	/* the owner's list */
+	return 0;
 }
 
 /* Revoke every permit charged to @job (a job being unregistered). */

@@ -29,8 +29,6 @@
 #define QUOTA_SET	XA_MARK_0	/* the uid has quotas of its own */
 #define SEGMENTS_SET	XA_MARK_1	/* ... and max-segments is one */
 
-struct xpmem_account xpmem_global;
-
 static DEFINE_MUTEX(policy_lock);	/* writers of everything below */
 static DEFINE_XARRAY(uid_accounts);	/* uid -> struct xpmem_account */
 static DEFINE_XARRAY_ALLOC1(rules);	/* id -> struct rule, evaluated in order */
@@ -82,6 +80,24 @@ struct xpmem_account *xpmem_uid_account(kuid_t uid, gfp_t gfp)
 	}
 	changed();
 	return acct;
+}
+
+/* The global counters into @sum: those of every uid account, added up. */
+void xpmem_global_account(struct xpmem_account *sum)
+{
+	size_t first = offsetof(struct xpmem_account, segments);
+	size_t last = offsetof(struct xpmem_account, quota_hits);
+	struct xpmem_account *a;
+	unsigned long uid;
+	size_t off;
+
+	memset(sum, 0, sizeof(*sum));
+	rcu_read_lock();
+	xa_for_each(&uid_accounts, uid, a)
+		for (off = first; off <= last; off += sizeof(atomic64_t))
+			atomic64_add(atomic64_read((atomic64_t *)((char *)a + off)),
+				     (atomic64_t *)((char *)sum + off));
+	rcu_read_unlock();
 }
 
 struct xpmem_account *xpmem_uid_account_find(unsigned long *index,
@@ -138,12 +154,22 @@ struct cgroup *xpmem_current_cgroup(void)
 	return cgrp;
 }
 
-/* Whom to charge for what current is about to make: its uid and job. */
-int xpmem_charge_current(struct xpmem_charge *c)
+/*
+ * Whom to charge for what current is about to make: its uid and job.
+ * @proc remembers the last uid's account: accounts are never freed.
+ */
+int xpmem_charge_current(struct xpmem_charge *c, struct xpmem_proc *proc)
 {
-	c->acct = xpmem_uid_account(current_uid(), GFP_KERNEL);
-	if (!c->acct)
-		return -ENOMEM;
+	struct xpmem_account *acct = READ_ONCE(proc->acct);
+	kuid_t uid = current_uid();
+
+	if (!acct || !uid_eq(acct->uid, uid)) {
+		acct = xpmem_uid_account(uid, GFP_KERNEL);
+		if (!acct)
+			return -ENOMEM;
+		WRITE_ONCE(proc->acct, acct);
+	}
+	c->acct = acct;
 	rcu_read_lock();
 	c->job = job_of_cgroup(task_dfl_cgroup(current));
 	rcu_read_unlock();
@@ -230,7 +256,7 @@ static bool take(struct xpmem_account *a, bool uid_account, int which, u64 n)
 }
 
 /*
- * Charge @n to counter @which of @c's uid, job and the global account,
+ * Charge @n to counter @which of @c's uid and job accounts,
  * or fail with -EDQUOT and charge nothing. Check and charge are one
  * atomic step per account, so racing callers cannot both take the last
  * unit (a loser may briefly make a racer fail too: never the reverse).
@@ -247,7 +273,6 @@ int xpmem_charge_try(struct xpmem_charge *c, int which, u64 n)
 		atomic64_sub(n, limited(c->acct, true, which, &max));
 		return -EDQUOT;
 	}
-	atomic64_add(n, limited(&xpmem_global, false, which, &max));
 	return 0;
 }
 

@@ -93,7 +93,7 @@ void xpmem_proc_teardown(struct xpmem_proc *proc)
 	list_for_each_entry(seg, &segments, owner_link)
 		seg->owner = NULL;
 	list_for_each_entry(permit, &permits, owner_link)
-		permit->owner = NULL;
+		WRITE_ONCE(permit->owner, NULL);
 	mutex_unlock(&proc->lock);
 
 	list_for_each_entry_safe(permit, permit_tmp, &permits, owner_link) {

@@ -406,7 +406,7 @@ long xpmem_make(struct xpmem_proc *proc, struct xpmem_cmd_make __user *arg)
 	seg->tgid = current->tgid;
 	seg->cgrp = xpmem_current_cgroup();
 
-	ret = xpmem_charge_current(&seg->charge);
+	ret = xpmem_charge_current(&seg->charge, proc);
 	if (ret)
 		goto err_free;
 	ret = xpmem_charge_try(&seg->charge, XPMEM_QUOTA_SEGMENTS, 1);

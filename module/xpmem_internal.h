@@ -37,7 +37,10 @@
 struct cgroup;
 struct xpmem_gup_mm;
 
-/* Counters of one uid, one job, or everything; quotas of the first two. */
+/*
+ * Counters of one uid, one job, or everything; quotas of the first two.
+ * The counters, segments to quota_hits, are one run of atomic64_t.
+ */
 struct xpmem_account {
 	kuid_t uid;
 	atomic64_t segments;
@@ -80,18 +83,20 @@ struct xpmem_rule {
 	kuid_t peer_uid;
 };
 
-extern struct xpmem_account xpmem_global;
-
+/*
+ * No global account is kept: every charge has a uid account, and the
+ * global counters are their sum (xpmem_global_account()), which spares
+ * the control path one shared atomic per counter update.
+ */
 static inline void xpmem_account_add_at(struct xpmem_charge *c, size_t off,
 					s64 n)
 {
-	atomic64_add(n, (atomic64_t *)((char *)&xpmem_global + off));
 	atomic64_add(n, (atomic64_t *)((char *)c->acct + off));
 	if (c->job)
 		atomic64_add(n, (atomic64_t *)((char *)&c->job->acct + off));
 }
 
-/* add @n to counter @field of the global, uid and job accounts */
+/* add @n to counter @field of the uid and job accounts */
 #define xpmem_account_add(c, field, n) \
 	xpmem_account_add_at(c, offsetof(struct xpmem_account, field), n)
 
@@ -100,6 +105,7 @@ struct xpmem_proc {
 	pid_t tgid;
 	kuid_t uid;			/* real ids at open, as the lineage */
 	kgid_t gid;
+	struct xpmem_account *acct;	/* the last charged uid's */
 	struct mutex lock;		/* protects the lists and dead */
 	struct list_head segments;
 	struct list_head permits;
@@ -118,7 +124,6 @@ struct xpmem_segment {
 	struct cgroup *cgrp;		/* exporter's at MAKE, a reference */
 	struct xpmem_charge charge;
 	atomic_t permit_count;
-	atomic_t attach_count;
 	atomic64_t mapped_pages;	/* in all its attachments */
 	unsigned long start, size;
 	umode_t mode;
@@ -149,12 +154,10 @@ struct xpmem_permit {
 	pid_t tgid;
 	kuid_t uid;
 	struct xpmem_charge charge;
-	atomic_t attach_count;
 	struct mutex lock;		/* protects attachments, revoked */
 	struct list_head attachments;
 	int flags;			/* XPMEM_RDONLY or XPMEM_RDWR */
-	bool revoked;			/* also written under seg->sem */
-	struct rcu_head rcu;
+	bool revoked;			/* set once, never cleared */
 };
 
 /*
@@ -209,6 +212,9 @@ struct xpmem_segment *xpmem_segment_find(xpmem_segid_t segid);
 int xpmem_permit_hash(struct xpmem_permit *permit);
 void xpmem_permit_unhash(struct xpmem_permit *permit);
 struct xpmem_permit *xpmem_permit_find(xpmem_apid_t apid);
+struct xpmem_permit *xpmem_permit_find_owned(xpmem_apid_t apid,
+					     struct xpmem_proc *proc,
+					     bool *someone_elses);
 
 /* process.c */
 struct xpmem_proc *xpmem_proc_create(void);
@@ -238,6 +244,8 @@ long xpmem_detach(struct xpmem_proc *proc, struct xpmem_cmd_detach __user *arg);
 void xpmem_attach_put(struct xpmem_attach *att);
 void xpmem_attach_unmap_all(struct xpmem_permit *permit);
 void xpmem_attach_zap_all(struct xpmem_permit *permit);
+u32 xpmem_segment_attachments(struct xpmem_segment *seg);
+u32 xpmem_permit_attachments(struct xpmem_permit *permit);
 int xpmem_revoke_permits(struct xpmem_job *job);
 #ifdef XPMEM_HAVE_MMAP_PREPARE_MAPPED
 int xpmem_attach_mmap_prepare(struct xpmem_segment *seg,
@@ -315,7 +323,8 @@ extern const struct vm_operations_struct xpmem_vm_ops;	/* attach.c */
 /* policy.c */
 struct xpmem_account *xpmem_uid_account(kuid_t uid, gfp_t gfp);
 struct cgroup *xpmem_current_cgroup(void);
-int xpmem_charge_current(struct xpmem_charge *c);
+void xpmem_global_account(struct xpmem_account *sum);
+int xpmem_charge_current(struct xpmem_charge *c, struct xpmem_proc *proc);
 void xpmem_charge_share(struct xpmem_charge *c, const struct xpmem_charge *from);
 void xpmem_charge_release(struct xpmem_charge *c);
 int xpmem_quota_check(struct xpmem_charge *c, int which, u64 add);
