@@ -3,8 +3,9 @@
  * t_attack_race.c - an unprivileged attacker racing its own address-space
  * calls against xpmem's: remap_file_pages() against other processes'
  * ATTACHes, munmap/mprotect/mremap/remap_file_pages of a fixed address
- * against ATTACH and DETACH there, munmap against RELEASE, and all of it
- * against exporters that REMOVE their segments or exit.
+ * against ATTACH and DETACH there, munmap against RELEASE, lookups of an
+ * apid (its owner's threads and a stranger's) against its RELEASE, and
+ * all of it against exporters that REMOVE their segments or exit.
  *
  * Each race runs for a few seconds of threads (and processes), prints
  * how many iterations it managed, and passes only if nothing crashed or
@@ -480,6 +481,118 @@ TEST_EX(attack_munmap_racing_release_never_revives_a_dying_attachment, 0, 90)
 		peer_exit(0);
 	}
 	WAIT_OK(pid);
+	exporter_quit(&ex);
+	attack_end(&before);
+}
+
+/* ---- lookups of apids racing their RELEASE ------------------------------- */
+
+struct apid_board {
+	volatile int64_t apid;		/* the owner's newest permit */
+	volatile int stop;
+};
+
+struct prober {
+	struct apid_board *b;
+	bool stranger;			/* in another process than the owner */
+	unsigned long attached, released, refused;
+	pthread_t th;
+};
+
+/*
+ * ATTACH and RELEASE whatever apid the owner shows, while the owner
+ * releases it: its own threads may win, a stranger never does, and
+ * either way the lookup must not touch a permit being freed.
+ */
+static void *probe_apids(void *arg)
+{
+	struct prober *p = arg;
+
+	while (!p->b->stop) {
+		struct xpmem_addr a = { p->b->apid, 0 };
+		void *at;
+
+		if (!a.apid)		/* the owner's first GET is to come */
+			continue;
+		at = xpmem_attach(a, PAGE_SZ, NULL);
+		if (at != MAP_FAILED) {
+			CHECK(!p->stranger, "a stranger attached apid %#llx",
+			      (unsigned long long)a.apid);
+			CHECK_SYS(xpmem_detach(at));
+			p->attached++;
+		} else {
+			expect_errno("ATTACH of an apid being released",
+				     -1, ENOENT, EACCES, 0);
+			p->refused++;
+		}
+		if (!xpmem_release(a.apid)) {
+			CHECK(!p->stranger, "a stranger released apid %#llx",
+			      (unsigned long long)a.apid);
+			p->released++;
+		} else {
+			expect_errno("RELEASE of an apid being released",
+				     -1, ENOENT, EACCES, 0);
+		}
+	}
+	return NULL;
+}
+
+static void probe_start(struct prober *p, struct apid_board *b, bool stranger)
+{
+	*p = (struct prober){ .b = b, .stranger = stranger };
+	CHECK_EQ(pthread_create(&p->th, NULL, probe_apids, p), 0);
+}
+
+TEST_EX(attack_lookups_racing_the_release_of_their_apid_find_it_or_nothing,
+	0, 90)
+{
+	struct apid_board *b = CHECK_SYS((struct apid_board *)mmap(NULL,
+			sizeof(*b), PROT_READ | PROT_WRITE,
+			MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+	struct census before;
+	struct exporter ex;
+	pid_t owner, stranger;
+
+	attack_begin(&before);
+	victim_start(&ex, 1, 0666);
+	owner = fork_nobody(NULL);
+	if (owner == 0) {
+		double end = now_sec() + RACE_SECS;
+		unsigned long gets = 0, lost = 0;
+		struct prober p[2];
+
+		for (int i = 0; i < 2; i++)
+			probe_start(&p[i], b, false);
+		while (now_sec() < end) {
+			b->apid = get_ok(ex.segid, XPMEM_RDONLY);
+			gets++;
+			if (xpmem_release(b->apid)) {
+				expect_errno("RELEASE", -1, ENOENT, EACCES, 0);
+				lost++;
+			}
+		}
+		b->stop = 1;
+		for (int i = 0; i < 2; i++)
+			pthread_join(p[i].th, NULL);
+		note("owner: %lu GETs, %lu released by its own probes; probes "
+		     "attached %lu and %lu times, refused %lu and %lu", gets,
+		     lost, p[0].attached, p[1].attached, p[0].refused,
+		     p[1].refused);
+		peer_exit(0);
+	}
+	stranger = fork_nobody(NULL);	/* the owner's uid, not its process */
+	if (stranger == 0) {
+		struct prober p;
+
+		probe_start(&p, b, true);
+		pthread_join(p.th, NULL);
+		CHECK(p.refused, "the stranger never got an answer");
+		note("stranger: %lu refusals", p.refused);
+		peer_exit(0);
+	}
+	WAIT_OK(owner);
+	WAIT_OK(stranger);
+	munmap(b, sizeof(*b));
 	exporter_quit(&ex);
 	attack_end(&before);
 }

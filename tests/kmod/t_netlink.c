@@ -128,6 +128,74 @@ TEST(stats_count_live_segments)
 	close(fd);
 }
 
+/* the eight counters of a stats line, in attribute order */
+#define STATS_COUNTERS	8
+
+struct stats_sum {
+	uint64_t global[STATS_COUNTERS], uids[STATS_COUNTERS];
+	int global_lines, uid_lines;
+};
+
+static int sum_stats(const struct nl_attrs *a, void *arg)
+{
+	struct stats_sum *s = arg;
+	uint64_t *to;
+
+	if (!a->a[XPMEM_A_STATS_SCOPE])
+		return 0;
+	switch (nla_u32(a->a[XPMEM_A_STATS_SCOPE])) {
+	case XPMEM_SCOPE_GLOBAL:
+		s->global_lines++;
+		to = s->global;
+		break;
+	case XPMEM_SCOPE_UID:
+		s->uid_lines++;
+		to = s->uids;
+		break;
+	default:
+		return 0;
+	}
+	for (int i = 0; i < STATS_COUNTERS; i++)
+		if (a->a[XPMEM_A_STATS_SEGMENTS + i])
+			to[i] += nla_u64(a->a[XPMEM_A_STATS_SEGMENTS + i]);
+	return 0;
+}
+
+/* no global counter of its own: the uids' counters, added up */
+TEST(stats_global_counters_are_the_sum_of_every_uids)
+{
+	static const char *const names[STATS_COUNTERS] = {
+		"segments", "permits", "attachments", "attached bytes",
+		"mapped pages", "faults", "denials", "quota hits",
+	};
+	struct ex_opts o = { .pages = 4, .mode = 0644, .seed = 3, .drop = true,
+			     .uid = EXPORTER_UID, .gid = EXPORTER_UID };
+	struct stats_sum s = { 0 };
+	struct exporter ex;
+	int fd = nl_open();
+	char *p;
+
+	reset_policy();
+	exporter_start(&ex, &o);
+	/* root's permit, attachment and faults on the exporter's segment */
+	p = attach_ok(get_ok(ex.segid, XPMEM_RDONLY), ex.off0, PAGES(4));
+	CHECK_PATTERN(p, 0, PAGES(4), 3);
+	nl_start(&m, XPMEM_NL_CMD_GET_STATS);
+	CHECK_EQ(nl_call(fd, &m, 1, sum_stats, &s, &r), 0);
+	CHECK_EQ(s.global_lines, 1);
+	CHECK(s.uid_lines >= 2, "%d uid lines, expected root's and %d's",
+	      s.uid_lines, EXPORTER_UID);
+	for (int i = 0; i < STATS_COUNTERS; i++)
+		CHECK(s.global[i] == s.uids[i], "global %s %llu, the uids' %llu",
+		      names[i], (unsigned long long)s.global[i],
+		      (unsigned long long)s.uids[i]);
+	CHECK(s.global[0] && s.global[1] && s.global[2] && s.global[5],
+	      "a counter stayed 0: nothing was summed");
+	detach_ok(p);
+	exporter_quit(&ex);
+	close(fd);
+}
+
 struct seen {
 	xpmem_segid_t *ids;
 	char *found;
