@@ -69,8 +69,12 @@ fi
 
 # baseline: the control cycle (xpmem_bench cycle) under this module and
 # under $XPMEM_BENCH_BASELINE, the module as it was at revision
-# $XPMEM_BENCH_BASELINE_REV (make bench builds it), loaded in turn five
-# times each; the medians of each module's five runs give the ratios.
+# $XPMEM_BENCH_BASELINE_REV (make bench builds it), loaded in turn
+# $BASELINE_ROUNDS times each. A shared host's speed drifts over a run by
+# more than the difference measured, so each ratio is the median of the
+# rounds' own ratios (one run of each module, back to back), not the ratio
+# of two medians taken minutes apart; the times printed are medians.
+BASELINE_ROUNDS=9
 baseline() {
 	local ko=${XPMEM_BENCH_BASELINE:-} rev=${XPMEM_BENCH_BASELINE_REV:-?}
 	local runs r which line
@@ -81,7 +85,7 @@ baseline() {
 		return 0
 	fi
 	runs=$(mktemp)
-	for r in 1 2 3 4 5; do
+	for r in $(seq "$BASELINE_ROUNDS"); do
 		for which in base ours; do
 			rmmod xpmem || return 1
 			if [ "$which" = base ]; then insmod "$ko"; else insmod module/xpmem.ko; fi || return 1
@@ -96,15 +100,20 @@ baseline() {
 	}
 	{ n[$1]++; touch[$1, n[$1]] = $2; bare[$1, n[$1]] = $3; kern[$1, n[$1]] = $4 }
 	END {
-		for (i = 1; i <= n["ours"]; i++) { ot[i] = touch["ours", i]; ob[i] = bare["ours", i]; ok[i] = kern["ours", i] }
-		for (i = 1; i <= n["base"]; i++) { bt[i] = touch["base", i]; bb[i] = bare["base", i]; bk[i] = kern["base", i] }
-		o = med(ob, n["ours"]); b = med(bb, n["base"])
-		printf "  cycle / baseline: %.2fx (target <= 0.6x: %s; %.1f vs %.1f us)\n", o / b, o / b <= 0.6 ? "met" : "MISSED", o, b
-		k = (med(ok, n["ours"]) + med(bk, n["base"])) / 2
-		printf "  the kernel'"'"'s share (4 ioctls no module handles, mmap + munmap of a 64 KiB memfd) / baseline: %.2fx (%.1f us)\n", k / b, k
-		printf "  each module'"'"'s own work / the baseline'"'"'s: %.2fx (%.1f vs %.1f us; 0.6x overall leaves a module %.1f us)\n", (o - k) / (b - k), o - k, b - k, 0.6 * b - k
-		o = med(ot, n["ours"]); b = med(bt, n["base"])
-		printf "  cycle touching one page / baseline: %.2fx (%.1f vs %.1f us)\n", o / b, o, b
+		for (i = 1; i <= n["ours"]; i++) {
+			ot[i] = touch["ours", i]; ob[i] = bare["ours", i]; ok[i] = kern["ours", i]
+			bt[i] = touch["base", i]; bb[i] = bare["base", i]; bk[i] = kern["base", i]
+			rb[i] = ob[i] / bb[i]; rt[i] = ot[i] / bt[i]
+			rk[i] = (ok[i] + bk[i]) / 2 / bb[i]
+		}
+		r = n["ours"]
+		q = med(rb, r); o = med(ob, r); b = med(bb, r)
+		printf "  cycle / baseline: %.2fx (target <= 0.6x: %s; medians %.1f vs %.1f us)\n", q, q <= 0.6 ? "met" : "MISSED", o, b
+		printf "  (the %d rounds: %.2fx to %.2fx)\n", r, rb[1], rb[r]	# med() sorted rb
+		k = med(rk, r)
+		printf "  the kernel'"'"'s share (4 ioctls no module handles, mmap + munmap of a 64 KiB memfd) / baseline: %.2fx\n", k
+		printf "  each module'"'"'s own work / the baseline'"'"'s: %.2fx (0.6x overall leaves a module %.2fx of the baseline cycle, it takes %.2fx)\n", (q - k) / (1 - k), 0.6 - k, q - k
+		printf "  cycle touching one page / baseline: %.2fx (medians %.1f vs %.1f us)\n", med(rt, r), med(ot, r), med(bt, r)
 	}' "$runs"
 	rm -f "$runs"
 }
