@@ -140,6 +140,16 @@ static unsigned long block_pfn(struct window *w, unsigned int order)
 	folio = page_folio(pfn_to_page(pfn));
 	if (folio_is_zone_device(folio) || folio_nr_pages(folio) < (1L << order))
 		return 0;
+	/*
+	 * A folio with no mapping, neither anonymous nor a file's, is the
+	 * huge zero folio (a THP source read before any write; the kernel
+	 * does not export which folio that is). Newer kernels' zap of a PMD
+	 * that maps it withdraws a deposited page table, which a special
+	 * PMD has none of (7.2 oopses). Its 4 KiB pages map as PTEs, and the
+	 * exporter's first write zaps them.
+	 */
+	if (!READ_ONCE(folio->mapping))
+		return 0;
 	return pfn;
 }
 

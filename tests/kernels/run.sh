@@ -74,10 +74,20 @@ in_root() {
 		/bin/sh -c "$1"
 }
 
+# The mirror may be a snapshot whose sid Release files are past their
+# Valid-Until date (seen: 30 days): apt would refuse them, and with them
+# every update. Their signatures are still checked.
+trust_snapshot() {
+	mkdir -p "$1/etc/apt/apt.conf.d"
+	echo 'Acquire::Check-Valid-Until "false";' \
+		>"$1/etc/apt/apt.conf.d/99xpmem-snapshot"
+}
+
 make_sid_root() {
 	local url tmp stamp
 	stamp=$(cat "$SID/.xpmem-stamp" 2>/dev/null || echo 0)
 	if [ $(( $(date +%s) - stamp )) -le $(( MAX_AGE_DAYS * 86400 )) ]; then
+		trust_snapshot "$SID"
 		in_root 'apt-get -q update' >/dev/null 2>&1
 		return 0
 	fi
@@ -95,6 +105,7 @@ make_sid_root() {
 		{ tail -n 20 "$tmp.log" >&2; rm -rf "$tmp" "$tmp.log"; die "debootstrap of sid failed"; }
 	printf 'deb %s sid main\ndeb %s experimental main\n' "$url" "$url" \
 		>"$tmp/etc/apt/sources.list"
+	trust_snapshot "$tmp"
 	date +%s >"$tmp/.xpmem-stamp"
 	rm -rf "$SID" "$tmp.log"
 	mv "$tmp" "$SID"

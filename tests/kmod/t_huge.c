@@ -5,7 +5,8 @@
  * and every way the source block can change -- a 4 KiB MADV_DONTNEED
  * inside it, split_huge_page, migration, khugepaged's collapse -- takes it
  * away whole and leaves the data coherent; so do partial munmap and
- * mprotect of the attachment. On kernels without special huge PMDs
+ * mprotect of the attachment. A block the exporter never wrote (the huge
+ * zero page) maps with 4 KiB PTEs. On kernels without special huge PMDs
  * (/sys/module/xpmem/parameters/pmd_mappings = N) the cases that count
  * PMDs skip; the coherence cases run on 4 KiB PTEs.
  */
@@ -99,6 +100,40 @@ TEST(first_touch_of_a_thp_source_block_maps_it_whole_with_one_fault)
 	touch_counted(p + PAGES(BLOCK + 300), &faults, &mapped);
 	CHECK_EQ(faults, 0);
 	CHECK_PATTERN(p, 0, PAGES(HUGE_PAGES), 1);
+}
+
+#define ZERO_PAGE_KNOB	"/sys/kernel/mm/transparent_hugepage/use_zero_page"
+
+/*
+ * A THP source block read before the exporter ever wrote it is the huge
+ * zero page. Its PMD must not be copied (a zap of a special PMD that maps
+ * it oopses on 7.2): the attacher maps it with 4 KiB PTEs, reads zeros,
+ * and the exporter's first write (a split of its zero PMD) zaps them.
+ */
+TEST(a_thp_block_never_written_maps_as_4k_zeros_until_the_exporters_first_write)
+{
+	long zero_page = file_read_long(ZERO_PAGE_KNOB);
+	uint64_t faults, mapped;
+	struct exporter ex;
+	char *p;
+
+	if (zero_page < 0 || !file_write_long(ZERO_PAGE_KNOB, 1))
+		SKIP("no %s to turn on", ZERO_PAGE_KNOB);
+	exporter_start(&ex, &(struct ex_opts){ .pages = HUGE_PAGES,
+		       .huge = EX_HUGE_THP });
+	p = attach_ok(get_ok(ex.segid, XPMEM_RDONLY), ex.off0,
+		      PAGES(HUGE_PAGES));
+	touch_counted(p + PAGES(7), &faults, &mapped);
+	CHECK(faults >= 1 && mapped < BLOCK,
+	      "%llu faults mapped %llu pages: the zero block went in whole",
+	      (unsigned long long)faults, (unsigned long long)mapped);
+	for (size_t i = 0; i < PAGES(BLOCK); i += PAGE_SZ / 2)
+		CHECK(!p[i], "byte %zu of a never written block is %d", i, p[i]);
+	ex_do(&ex, EX_FILL, 0, PAGES(HUGE_PAGES), 5);
+	CHECK_PATTERN(p, 0, PAGES(HUGE_PAGES), 5);
+	detach_ok(p);
+	exporter_quit(&ex);
+	file_write_long(ZERO_PAGE_KNOB, zero_page);
 }
 
 TEST(stores_through_a_pmd_of_fresh_thp_reach_the_exporter_with_one_fault)
