@@ -4,13 +4,15 @@
  *
  * The lineage built ids from the owner's pid and a per-process counter, so
  * any local user could guess a peer's segid. Ours are unpredictable
- * positive 64-bit values (random_id()), unique among the live ones, found through a hash table
- * whose buckets carry their own bit lock: GET and RELEASE share no lock
- * with each other or with MAKE unless their ids fall in one bucket.
+ * positive 64-bit values (random_id()), unique among the live ones,
+ * found through a hash table whose buckets carry their own bit lock:
+ * GET and RELEASE share no lock with each other or with MAKE unless their
+ * ids fall in one bucket.
  * Lookups run under the bucket's lock too and take a reference only on
  * live objects, so an object out of its bucket is out of every lookup's
  * reach: permits, made and freed once per control cycle, are freed
  * without an RCU grace period (kfree_rcu() cost more than these locks).
+ * Segments, made far less often, still go through kfree_rcu().
  *
  * The registry numbers every live segment, permit and attachment for the
  * netlink dumps, so a dump resumes after the last position it sent (no
@@ -270,7 +272,7 @@ void *xpmem_registry_next(enum xpmem_kind kind, unsigned long *pos)
  * A keyed hash of (CPU, that CPU's count): no input comes twice, and
  * without the key, drawn at load, no output can be foretold. It costs a
  * fraction of get_random_u64(), whose batch refill runs with interrupts
- * off and was a twentieth of a control cycle under emulation.
+ * off (2% of a control cycle under emulation).
  */
 static s64 random_id(void)
 {
