@@ -73,11 +73,13 @@ fi
 # $BASELINE_ROUNDS times each. A shared host's speed drifts over a run by
 # more than the difference measured, so each ratio is the median of the
 # rounds' own ratios (one run of each module, back to back), not the ratio
-# of two medians taken minutes apart; the times printed are medians.
+# of two medians taken minutes apart; the times printed are medians. The
+# order alternates from round to round (base first, then ours first), so
+# a drift within a round favours neither module.
 BASELINE_ROUNDS=9
 baseline() {
 	local ko=${XPMEM_BENCH_BASELINE:-} rev=${XPMEM_BENCH_BASELINE_REV:-?}
-	local runs r which line
+	local runs r which line order
 	echo "== baseline: get + attach 64 KiB + detach + release at 10 segments, this module / the module at $rev =="
 	echo "   (the issue measured hpc's cycle at 0.6x this revision's, on the same kind of guest)"
 	if [ -z "$ko" ] || [ ! -f "$ko" ]; then
@@ -86,7 +88,9 @@ baseline() {
 	fi
 	runs=$(mktemp)
 	for r in $(seq "$BASELINE_ROUNDS"); do
-		for which in base ours; do
+		order="base ours"
+		[ $(( r % 2 )) = 0 ] && order="ours base"
+		for which in $order; do
 			rmmod xpmem || return 1
 			if [ "$which" = base ]; then insmod "$ko"; else insmod module/xpmem.ko; fi || return 1
 			line=$(bench/xpmem_bench cycle) || return 1
