@@ -74,13 +74,18 @@ mark() {
 	kept0=$(counter xpmem_invalidations_kept_total)
 }
 
+# since_mark: sets faults, zaps and kept to how much each moved since mark()
+since_mark() {
+	faults=$(( $(counter xpmem_faults_total) - faults0 ))
+	zaps=$(( $(counter xpmem_invalidations_total) - ${zaps0:-0} ))
+	kept=$(( $(counter xpmem_invalidations_kept_total) - ${kept0:-0} ))
+}
+
 # expect_xpmem CLIENT NAME: the run since mark() mapped pages through xpmem;
 # says how often the sources' invalidations zapped or spared the attachers
 expect_xpmem() {
 	local faults zaps kept
-	faults=$(( $(counter xpmem_faults_total) - faults0 ))
-	zaps=$(( $(counter xpmem_invalidations_total) - ${zaps0:-0} ))
-	kept=$(( $(counter xpmem_invalidations_kept_total) - ${kept0:-0} ))
+	since_mark
 	result "$1" $(( faults > 0 ? 0 : 1 )) \
 		"$2 went through xpmem ($faults faults, $zaps invalidations zapped, $kept kept)"
 }
@@ -278,9 +283,7 @@ bw_table() {
 			esac
 			mark
 			line=("$(bw_cell self,xpmem "$iters" -t "$t" -s "$size")")
-			faults=$(( $(counter xpmem_faults_total) - faults0 ))
-			zaps=$(( $(counter xpmem_invalidations_total) - zaps0 ))
-			kept=$(( $(counter xpmem_invalidations_kept_total) - kept0 ))
+			since_mark
 			# CMA moves data only: its active messages go over posix
 			line+=("$(bw_cell self,posix,cma "$iters" "${cma_args[@]}" -s "$size")")
 			line+=("$(bw_cell self,posix "$iters" -t "$t" -s "$size")")
@@ -299,10 +302,9 @@ bw_table() {
 		for (( r = 0; r < ROUNDS; r++ )); do
 			mark
 			perftest self,xpmem "$iters" -t ucp_get -s "$size" || { line+=(failed); continue; }
+			since_mark
 			line+=("$(printf '%.0f MB/s (%d faults, %d zaps, %d kept)' "$(perf_bw)" \
-				$(( $(counter xpmem_faults_total) - faults0 )) \
-				$(( $(counter xpmem_invalidations_total) - zaps0 )) \
-				$(( $(counter xpmem_invalidations_kept_total) - kept0 )))")
+				"$faults" "$zaps" "$kept")")
 		done
 		printf '# ucx ucp_get %s over xpmem, %s gets a run:' "$size" "$iters"
 		printf ' %s;' "${line[@]}"
