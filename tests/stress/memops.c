@@ -426,7 +426,7 @@ void op_att_munmap(struct worker *wk)
 /* the child's copy of one private exported buffer, exported by the child */
 static void child_cow(struct worker *ch, const struct slot *sl)
 {
-	uint64_t addr, token = make_token(ch->wid, 1), v = 0;
+	uint64_t addr, token = make_token(ch->wid, ++ch->tokens), v = 0;
 	uint64_t word = sl->base + (PATTERN_WORDS + ch->wid % 32 * 8) * 8;
 	int64_t segid, apid;
 	long ret;
@@ -468,6 +468,7 @@ static void child_main(struct worker *parent)
 	/* the parent's racer may have held the lock: it is not ours */
 	memset(&ch, 0, sizeof(ch));
 	ch.wid = CHILD_WID + parent->wid;
+	ch.tokens = first_token();
 	trace_init(ch.wid);
 	ch.rng = parent->rng;
 	rnd(&ch.rng);

@@ -122,6 +122,7 @@ struct board {
 	struct tally checks;	/* rows: enum check; buckets: signal */
 	uint64_t unexpected;	/* failures (messages: the first few) */
 	uint64_t stable_checks;	/* checks made on a stable slot */
+	uint64_t writers;	/* processes started: each one's token range */
 	char msg[MAX_FAIL_MSGS][256];
 	unsigned int trace_next[2 * MAX_WORKERS];
 	char trace[2 * MAX_WORKERS][TRACE_LINES][TRACE_LEN];
@@ -210,6 +211,7 @@ void slot_mark_dying(int w);		/* master or owner: every slot */
 uint64_t pattern_word(uint64_t seed, uint32_t page, uint32_t word);
 void pattern_fill(void *page, uint64_t seed, uint32_t page_index);
 uint64_t make_token(int wid, uint64_t n);
+uint64_t first_token(void);
 bool token_valid(uint64_t v);
 
 /* ---- operations ---- */

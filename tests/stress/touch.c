@@ -106,6 +106,16 @@ uint64_t make_token(int wid, uint64_t n)
 	return v | (mix(v) & 0xff);
 }
 
+/*
+ * Where this process's token count starts. A respawned worker and every child
+ * of one worker share a writer id, so the count alone would repeat their
+ * tokens: a child could then read an earlier child's write as its own.
+ */
+uint64_t first_token(void)
+{
+	return __atomic_add_fetch(&board->writers, 1, __ATOMIC_RELAXED) << 24;
+}
+
 bool token_valid(uint64_t v)
 {
 	return !v || ((v >> 56) && (v & 0xff) == (mix(v & ~0xffULL) & 0xff));

@@ -580,6 +580,7 @@ void worker_main(int wid)
 		if (!(board->op_mask & (1u << op)))
 			weights[op] = 0;
 	wk->wid = wid;
+	wk->tokens = first_token();
 	trace_init(wid);
 	wk->root = wid % 2 == 0;
 	rng_seed(&wk->rng, board->seed * 1000003 + wid * 7919 + ws->spawns);
