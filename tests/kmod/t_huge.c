@@ -234,6 +234,55 @@ TEST(migration_of_a_thp_source_zaps_the_block_and_stays_coherent)
 	CHECK_PATTERN(p, 0, PAGES(BLOCK), 6);
 }
 
+/*
+ * fork write-protects the exporter's THP blocks and shares them copy on
+ * write with the child. A block the attacher mapped writable before must
+ * not stay writable: a store through it would land in the child's copy.
+ */
+static char *start_thp_then_fork(struct exporter *ex)
+{
+	char *p = start_thp(ex, XPMEM_RDWR);
+
+	pat_fill(p, 0, PAGES(BLOCK), 1);	/* maps block 0 writable */
+	CHECK_PATTERN(p, 0, PAGES(HUGE_PAGES), 1);
+	ex_do(ex, EX_FORK, 0, 0, 0);
+	return p;
+}
+
+TEST(attacher_store_into_a_thp_shared_with_the_exporters_forked_child_misses_the_child)
+{
+	struct exporter ex;
+	char *p = start_thp_then_fork(&ex);
+
+	pat_fill(p + PAGES(5), PAGES(5), PAGES(3), 2);
+	pat_fill(p + PAGES(BLOCK + 9), PAGES(BLOCK + 9), PAGE_SZ, 2);
+	CHECK_EX_PATTERN(&ex, PAGES(5), PAGES(3), 2);
+	CHECK_EX_PATTERN(&ex, PAGES(BLOCK + 9), PAGE_SZ, 2);
+	CHECK_EQ(ex_kid(&ex, EX_VERIFY, 0, PAGES(HUGE_PAGES), 1), 0);
+}
+
+TEST(forked_childs_stores_into_its_thp_copy_miss_the_attacher)
+{
+	struct exporter ex;
+	char *p = start_thp_then_fork(&ex);
+
+	ex_kid(&ex, EX_FILL, 0, PAGES(HUGE_PAGES), 9);
+	CHECK_PATTERN(p, 0, PAGES(HUGE_PAGES), 1);
+	CHECK_EX_PATTERN(&ex, 0, PAGES(HUGE_PAGES), 1);
+}
+
+TEST(exporters_stores_into_a_thp_after_fork_reach_the_attacher_not_the_child)
+{
+	struct exporter ex;
+	char *p = start_thp_then_fork(&ex);
+
+	ex_do(&ex, EX_FILL, PAGES(BLOCK - 4), PAGES(8), 7);
+	CHECK_PATTERN(p + PAGES(BLOCK - 4), PAGES(BLOCK - 4), PAGES(8), 7);
+	pat_fill(p + PAGES(BLOCK - 2), PAGES(BLOCK - 2), PAGES(4), 8);
+	CHECK_EX_PATTERN(&ex, PAGES(BLOCK - 2), PAGES(4), 8);
+	CHECK_EQ(ex_kid(&ex, EX_VERIFY, 0, PAGES(HUGE_PAGES), 1), 0);
+}
+
 TEST(collapse_into_a_thp_keeps_the_attacher_coherent_and_later_attaches_map_it_whole)
 {
 	uint64_t faults, mapped, unused;
