@@ -33,23 +33,6 @@ static bool pmd_mappings(void)
 	return param_is_set("pmd_mappings");
 }
 
-/* kB of AnonHugePages in the exporter: its buffer really got THPs */
-static long anon_huge_kb(pid_t pid)
-{
-	char path[64], line[128];
-	long kb = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
-	f = fopen(path, "r");
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return kb;
-}
-
 /* an exporter whose buffer is two THP blocks (pattern 1), attached RDWR */
 static char *start_thp(struct exporter *ex, int perm)
 {

@@ -410,8 +410,7 @@ static void exporter_loop(struct chan *ch, struct ex_state *st)
 #define MAP_HUGE_1GB	(30 << 26)	/* log2(1 GiB) << MAP_HUGE_SHIFT */
 #endif
 
-/* an aligned buffer of len bytes backed by huge pages of kind huge */
-static char *map_huge(size_t len, int huge)
+char *map_huge(size_t len, int huge)
 {
 	const size_t align = 2UL << 20;
 	char *p;
@@ -434,6 +433,22 @@ static char *map_huge(size_t len, int huge)
 	if (madvise(q, len, MADV_HUGEPAGE))
 		FAIL("exporter: MADV_HUGEPAGE: %s", errname(errno));
 	return q;
+}
+
+long anon_huge_kb(pid_t pid)
+{
+	char path[64], line[128];
+	long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb;
 }
 
 static void exporter_main(struct chan *ch, const struct ex_opts *o)
