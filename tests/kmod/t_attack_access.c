@@ -3,7 +3,8 @@
  * t_attack_access.c - an unprivileged attacker trying to reach memory it
  * was not granted: stores after mprotect(PROT_READ), widening a read-only
  * permit, writing a root-owned read-only file through an exporter that
- * maps it, secretmem pages, guessed ids, another process's apid, and a
+ * maps it (shared, or private and writable: stores must copy the page),
+ * secretmem pages, guessed ids, another process's apid, and a
  * /dev/xpmem descriptor received over a unix socket.
  *
  * The attacker (uid 65534) is a forked child; every case ends with the
@@ -255,6 +256,49 @@ TEST(attack_rdwr_attachment_cannot_write_a_root_owned_read_only_file)
 	CHECK_PATTERN(data, PAGES(2), PAGES(2), 21);
 	free(data);
 	CHECK_EX_PATTERN(&ex, 0, PAGE_SZ, 22);
+	exporter_quit(&ex);
+	close(fd);
+	unlink(path);
+	attack_end(&before);
+}
+
+/*
+ * A writable MAP_PRIVATE mapping of a file its owner may only read is
+ * legal: stores copy the page. An RDWR attacher of such an exporter must
+ * get the same: its stores land in the exporter's private copy and never
+ * in the page cache of root's file (the Dirty COW shape).
+ */
+TEST(attack_stores_through_a_private_writable_map_of_a_root_file_copy_the_page)
+{
+	char path[] = "/tmp/xpmem-attack-cow-XXXXXX";
+	struct census before;
+	struct exporter ex;
+	char *data;
+	int fd;
+	pid_t pid;
+
+	attack_begin(&before);
+	fd = root_file(path, PAGES(2), 21);
+	exporter_start(&ex, &(struct ex_opts){ .pages = 4, .seed = 1,
+			.mode = 0666, .drop = true, .uid = NOBODY,
+			.gid = NOBODY, .file_fd = fd });
+	ex_do(&ex, EX_MAP_FILE, PAGES(2), PAGES(2),
+	      EX_FILE_PRIVATE | EX_FILE_WRITABLE);
+	pid = fork_nobody(NULL);
+	if (pid == 0) {
+		char *p = attach_ok(get_ok(ex.segid, XPMEM_RDWR), 0, PAGES(4));
+
+		CHECK_PATTERN(p + PAGES(2), PAGES(2), PAGE_SZ, 21);	/* loaded */
+		pat_fill(p + PAGES(2), PAGES(2), PAGES(2), 23);
+		CHECK_PATTERN(p + PAGES(2), PAGES(2), PAGES(2), 23);
+		peer_exit(0);
+	}
+	WAIT_OK(pid);
+	CHECK_EX_PATTERN(&ex, PAGES(2), PAGES(2), 23);
+	data = malloc(PAGES(2));
+	CHECK_EQ(pread(fd, data, PAGES(2), 0), (long)PAGES(2));
+	CHECK_PATTERN(data, PAGES(2), PAGES(2), 21);
+	free(data);
 	exporter_quit(&ex);
 	close(fd);
 	unlink(path);
