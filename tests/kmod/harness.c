@@ -572,3 +572,19 @@ void *far_address(void)
 			((uint64_t)(getpid() % 768) * 64 + calls++ % 64) *
 			(1ULL << 30));
 }
+
+long anon_huge_kb(pid_t pid)
+{
+	char path[64], line[128];
+	long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb;
+}

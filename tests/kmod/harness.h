@@ -217,6 +217,9 @@ bool chan_recv_or_eof(struct chan *ch, void *buf, size_t len);
 void send_u64(struct chan *ch, uint64_t v);
 uint64_t recv_u64(struct chan *ch);
 
+/* kB of AnonHugePages in process pid: its buffers really got THPs */
+long anon_huge_kb(pid_t pid);
+
 /* waitpid() retrying on EINTR; returns the status */
 int wait_status(pid_t pid);
 /* the peer must exit(0) */

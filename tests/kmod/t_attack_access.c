@@ -220,22 +220,37 @@ static int root_file(char *path, size_t size, uint64_t seed)
 	return CHECK_SYS(open(path, O_RDONLY | O_CLOEXEC));
 }
 
+/* a nobody exporter of 4 pages whose last two map root's file fd as how says */
+static void start_nobody_file_exporter(struct exporter *ex, int fd, int how)
+{
+	exporter_start(ex, &(struct ex_opts){ .pages = 4, .seed = 1,
+			.mode = 0666, .drop = true, .uid = NOBODY,
+			.gid = NOBODY, .file_fd = fd });
+	ex_do(ex, EX_MAP_FILE, PAGES(2), PAGES(2), how);
+}
+
+/* root_file()'s pattern is still in the file: no store reached it */
+static void check_root_file_unchanged(int fd)
+{
+	char *data = malloc(PAGES(2));
+
+	CHECK_EQ(pread(fd, data, PAGES(2), 0), (long)PAGES(2));
+	CHECK_PATTERN(data, PAGES(2), PAGES(2), 21);
+	free(data);
+}
+
 TEST(attack_rdwr_attachment_cannot_write_a_root_owned_read_only_file)
 {
 	char path[] = "/tmp/xpmem-attack-ro-XXXXXX", mine[64];
 	struct census before;
 	struct exporter ex;
 	int fd, fds[2];
-	char *data;
 	pid_t pid;
 
 	attack_begin(&before);
 	fd = root_file(path, PAGES(2), 21);
 	/* an unprivileged exporter shares what it may only read */
-	exporter_start(&ex, &(struct ex_opts){ .pages = 4, .seed = 1,
-			.mode = 0666, .drop = true, .uid = NOBODY,
-			.gid = NOBODY, .file_fd = fd });
-	ex_do(&ex, EX_MAP_FILE, PAGES(2), PAGES(2), 0);
+	start_nobody_file_exporter(&ex, fd, 0);
 	pid = fork_nobody(NULL);
 	if (pid == 0) {
 		char *p = attach_ok(get_ok(ex.segid, XPMEM_RDWR), 0, PAGES(4));
@@ -251,10 +266,7 @@ TEST(attack_rdwr_attachment_cannot_write_a_root_owned_read_only_file)
 		peer_exit(0);
 	}
 	WAIT_OK(pid);
-	data = malloc(PAGES(2));
-	CHECK_EQ(pread(fd, data, PAGES(2), 0), (long)PAGES(2));
-	CHECK_PATTERN(data, PAGES(2), PAGES(2), 21);
-	free(data);
+	check_root_file_unchanged(fd);
 	CHECK_EX_PATTERN(&ex, 0, PAGE_SZ, 22);
 	exporter_quit(&ex);
 	close(fd);
@@ -273,17 +285,12 @@ TEST(attack_stores_through_a_private_writable_map_of_a_root_file_copy_the_page)
 	char path[] = "/tmp/xpmem-attack-cow-XXXXXX";
 	struct census before;
 	struct exporter ex;
-	char *data;
 	int fd;
 	pid_t pid;
 
 	attack_begin(&before);
 	fd = root_file(path, PAGES(2), 21);
-	exporter_start(&ex, &(struct ex_opts){ .pages = 4, .seed = 1,
-			.mode = 0666, .drop = true, .uid = NOBODY,
-			.gid = NOBODY, .file_fd = fd });
-	ex_do(&ex, EX_MAP_FILE, PAGES(2), PAGES(2),
-	      EX_FILE_PRIVATE | EX_FILE_WRITABLE);
+	start_nobody_file_exporter(&ex, fd, EX_FILE_PRIVATE | EX_FILE_WRITABLE);
 	pid = fork_nobody(NULL);
 	if (pid == 0) {
 		char *p = attach_ok(get_ok(ex.segid, XPMEM_RDWR), 0, PAGES(4));
@@ -295,10 +302,7 @@ TEST(attack_stores_through_a_private_writable_map_of_a_root_file_copy_the_page)
 	}
 	WAIT_OK(pid);
 	CHECK_EX_PATTERN(&ex, PAGES(2), PAGES(2), 23);
-	data = malloc(PAGES(2));
-	CHECK_EQ(pread(fd, data, PAGES(2), 0), (long)PAGES(2));
-	CHECK_PATTERN(data, PAGES(2), PAGES(2), 21);
-	free(data);
+	check_root_file_unchanged(fd);
 	exporter_quit(&ex);
 	close(fd);
 	unlink(path);

@@ -6,8 +6,8 @@
  * inside it, split_huge_page, migration, khugepaged's collapse -- takes it
  * away whole and leaves the data coherent; so do partial munmap and
  * mprotect of the attachment, and a fork of the exporter, after which
- * every store lands on its own side of the copy. A block the exporter never wrote (the huge
- * zero page) maps with 4 KiB PTEs. On kernels without special huge PMDs
+ * every store lands on its own side of the copy. A block the exporter
+ * never wrote (the huge zero page) maps with 4 KiB PTEs. On kernels without special huge PMDs
  * (/sys/module/xpmem/parameters/pmd_mappings = N) the cases that count
  * PMDs skip; the coherence cases run on 4 KiB PTEs.
  */

@@ -435,22 +435,6 @@ char *map_huge(size_t len, int huge)
 	return q;
 }
 
-long anon_huge_kb(pid_t pid)
-{
-	char path[64], line[128];
-	long kb = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
-	f = fopen(path, "r");
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return kb;
-}
-
 static void exporter_main(struct chan *ch, const struct ex_opts *o)
 {
 	struct ex_hello hello = { 0, 0, 0 };

@@ -92,8 +92,6 @@ struct ex_opts {
 
 /* an aligned buffer of len bytes backed by huge pages of kind EX_HUGE_* */
 char *map_huge(size_t len, int huge);
-/* kB of AnonHugePages in process pid: its buffers really got THPs */
-long anon_huge_kb(pid_t pid);
 
 struct exporter {
 	pid_t pid;
